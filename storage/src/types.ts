@@ -1,0 +1,175 @@
+import type { SourceKind } from '@aima/ingest';
+
+export type SourceStatus = 'pending' | 'running' | 'done' | 'failed' | 'stopped';
+
+/** A source row (mutable entity: ReplacingMergeTree, version column). */
+export interface SourceRecord {
+  readonly id: string;
+  readonly kind: SourceKind;
+  /** Redacted display URL/path; the store never receives raw credentials. */
+  readonly display: string;
+  readonly live: boolean;
+  readonly status: SourceStatus;
+  /** Stable error code when status = 'failed' (e.g. INGEST_TRUNCATED), else ''. */
+  readonly errorCode: string;
+  readonly errorMessage: string;
+  /** The fixed epoch of this job: ts of media time 0 (ms since 1970). */
+  readonly epochMs: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** Free-form JSON string: fps, model id, media info, summary. */
+  readonly meta: string;
+}
+
+/** One analysis window (append-only). */
+export interface WindowRecord {
+  readonly sourceId: string;
+  readonly windowId: number;
+  readonly startTs: number;
+  readonly endTs: number;
+  readonly frames: number;
+  readonly detections: number;
+  readonly modelId: string;
+  /** Milliseconds spent: preprocessing, ORT run, postprocessing (sums over the window). */
+  readonly preMs: number;
+  readonly inferMs: number;
+  readonly postMs: number;
+}
+
+/** One detection on one frame (append-only). Box in source-frame pixels, x1,y1,x2,y2. */
+export interface DetectionRecord {
+  readonly sourceId: string;
+  readonly ts: number;
+  readonly frameSeq: number;
+  readonly label: string;
+  readonly score: number;
+  readonly x1: number;
+  readonly y1: number;
+  readonly x2: number;
+  readonly y2: number;
+  /** 0 when the detection is not part of a confirmed track. */
+  readonly trackId: number;
+}
+
+/** A finished (or, while live, latest state of a) track. ReplacingMergeTree by (source, track). */
+export interface TrackRecord {
+  readonly sourceId: string;
+  readonly trackId: number;
+  readonly label: string;
+  readonly startTs: number;
+  readonly endTs: number;
+  readonly frames: number;
+  /** Median of the track's score history. */
+  readonly score: number;
+  /** Box at the best-scoring frame, for keyframes. */
+  readonly bestTs: number;
+  readonly bestBox: readonly [number, number, number, number];
+  /** false while the track may still grow; true once it ended. */
+  readonly ended: boolean;
+}
+
+/** A time range where `label` was present in a source, merged from overlapping tracks. */
+export interface Segment {
+  readonly sourceId: string;
+  readonly label: string;
+  readonly startTs: number;
+  readonly endTs: number;
+  /** Number of tracks merged into this segment, and the highest track score among them. */
+  readonly tracks: number;
+  readonly maxScore: number;
+}
+
+export interface SegmentQuery {
+  readonly sourceId?: string;
+  readonly label?: string;
+  readonly from?: number;
+  readonly to?: number;
+  /** Tracks separated by a gap ≤ this (ms) merge into one segment (default 1000). */
+  readonly mergeGapMs?: number;
+  readonly limit?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Per-second counts for timelines (from the rollup), column-oriented. */
+export interface TimelineSeries {
+  readonly label: string;
+  /** Unix seconds. */
+  readonly t: Float64Array;
+  /** Detections in that second. */
+  readonly detections: Float64Array;
+  /** Distinct tracks in that second. */
+  readonly tracks: Float64Array;
+  readonly maxScore: Float64Array;
+}
+
+export interface TimelineQuery {
+  readonly sourceId: string;
+  readonly from?: number;
+  readonly to?: number;
+  readonly labels?: readonly string[];
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The one storage interface. Two adapters implement it: embedded chDB (default, a persistent data
+ * directory) and a ClickHouse server through @clickhouse/client (when CLICKHOUSE_URL is set). Both
+ * run the same contract tests. All values are bound as query parameters, never spliced into SQL.
+ */
+export interface Store {
+  readonly kind: 'embedded' | 'server';
+  readonly closed: boolean;
+  /** Applies pending versioned migrations; idempotent. */
+  migrate(signal?: AbortSignal): Promise<{ applied: number[]; version: number }>;
+  upsertSource(source: SourceRecord): Promise<void>;
+  getSource(id: string, signal?: AbortSignal): Promise<SourceRecord | null>;
+  listSources(signal?: AbortSignal): Promise<SourceRecord[]>;
+  insertWindows(rows: readonly WindowRecord[]): Promise<void>;
+  /** Analysis windows of one source whose start lies in [from, to), ordered by start. */
+  listWindows(q: { sourceId: string; from?: number; to?: number; signal?: AbortSignal }): Promise<WindowRecord[]>;
+  insertDetections(rows: readonly DetectionRecord[]): Promise<void>;
+  /** Upserts: a later row for the same (sourceId, trackId) replaces an earlier one. */
+  insertTracks(rows: readonly TrackRecord[]): Promise<void>;
+  listTracks(q: { sourceId: string; label?: string; from?: number; to?: number; signal?: AbortSignal }): Promise<TrackRecord[]>;
+  countDetections(q: { sourceId?: string; label?: string; from?: number; to?: number; signal?: AbortSignal }): Promise<number>;
+  segments(q: SegmentQuery): Promise<Segment[]>;
+  timeline(q: TimelineQuery): Promise<TimelineSeries[]>;
+  /** Distinct labels ever stored (optionally for one source). */
+  labels(sourceId?: string, signal?: AbortSignal): Promise<string[]>;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** Embedded: data directory (created if missing). Ignored when `url` is given. */
+  readonly dataDir?: string;
+  /** ClickHouse server URL (http://user:pass@host:8123/db); selects the server adapter. */
+  readonly url?: string;
+}
+
+export interface BatchWriterOptions {
+  /** Flush when this many rows are buffered (default 5000) ... */
+  readonly maxRows?: number;
+  /** ... or this long after the first buffered row (default 500 ms). */
+  readonly maxDelayMs?: number;
+  /** Hard cap on buffered rows; `push` awaits (backpressure) beyond it, nothing is dropped (default 50000). */
+  readonly highWaterMark?: number;
+  /** Retries of a failed flush, with exponential backoff, before `flush()`/`close()` reject (default 5). */
+  readonly retries?: number;
+}
+
+/**
+ * Buffers rows for one table and inserts them in batches. `push()` resolves once the rows are
+ * buffered (waits when the buffer is at its high-water mark); `flush()` resolves once everything
+ * pushed before it is stored; `close()` flushes and rejects if rows could not be stored.
+ */
+export interface BatchWriter<T> {
+  push(rows: readonly T[]): Promise<void>;
+  flush(): Promise<void>;
+  readonly pending: number;
+  /** Rows stored so far and insert latency, for metrics. */
+  readonly stats: { readonly written: number; readonly batches: number; readonly failures: number; readonly lastInsertMs: number };
+  /** True once close() was called; push() then rejects with STORE_CLOSED. */
+  readonly closed: boolean;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}

@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+// Real models and media live beside the checkout; tests never download anything.
+const sharedDir = process.env.AIMA_SHARED_DIR ?? path.resolve(root, '../shared');
+
+export default defineConfig({
+  test: {
+    env: {
+      AIMA_MODELS_DIR: process.env.AIMA_MODELS_DIR ?? path.join(sharedDir, 'models'),
+      AIMA_MEDIA_DIR: process.env.AIMA_MEDIA_DIR ?? path.join(sharedDir, 'media'),
+    },
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // chDB allows one data directory per process, and this machine has 2 cores:
+    // each test file gets its own process, a few at a time.
+    pool: 'forks',
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    projects: [
+      { extends: true, test: { name: 'ingest', include: ['ingest/**/*.test.ts'] } },
+      { extends: true, test: { name: 'inference', include: ['inference/**/*.test.ts'] } },
+      { extends: true, test: { name: 'storage', include: ['storage/**/*.test.ts'] } },
+      { extends: true, test: { name: 'dashboard', include: ['dashboard/**/*.test.ts'] } },
+      { extends: true, test: { name: 'cli', include: ['bin/**/*.test.ts'] } },
+    ],
+  },
+});
