@@ -1,0 +1,55 @@
+// @aima/inference: model registry, ONNX Runtime sessions in worker threads, analyzers, windows, tracking.
+
+export { InferenceError, inferenceErrorInfo } from './src/errors.ts';
+export type { InferenceErrorCode } from './src/errors.ts';
+
+export { BUILTIN_MODELS, DEFAULT_DETECTOR_ID } from './src/models/manifest.ts';
+export type { ModelSpec, ModelTask, DecoderKind, ColorOrder, ImageInputSpec } from './src/models/manifest.ts';
+export { createModelRegistry, defaultCacheDir } from './src/models/registry.ts';
+export type {
+  ModelRegistry,
+  ModelRegistryOptions,
+  ModelStatus,
+  ModelOrigin,
+  ResolvedModel,
+  ResolveOptions,
+} from './src/models/registry.ts';
+export type { DownloadProgress } from './src/models/download.ts';
+export { sha256File } from './src/models/hash.ts';
+
+export { createModelSession } from './src/ort/session.ts';
+export type { ModelSession, ModelSessionOptions, RunResult } from './src/ort/session.ts';
+export type { ExecutionProvider, TensorData, TensorMap, TensorType, IoMeta } from './src/ort/protocol.ts';
+
+export { COCO80 } from './src/detect/coco.ts';
+export { createDetector } from './src/detect/detector.ts';
+export type { Detector, DetectorOptions, DetectInput, DetectResult, DetectTimings } from './src/detect/detector.ts';
+export type { Detection, BoxXYXY, LetterboxTransform, Candidate } from './src/detect/types.ts';
+export { letterboxInto, letterboxTransform } from './src/detect/letterbox.ts';
+export type { RgbImage } from './src/detect/letterbox.ts';
+export { decodeYolox, decodeYolov8 } from './src/detect/decode.ts';
+export type { DecodeParams } from './src/detect/decode.ts';
+export { nmsClasswise } from './src/detect/nms.ts';
+export { buildThresholds } from './src/detect/thresholds.ts';
+export type { ThresholdConfig } from './src/detect/thresholds.ts';
+
+export { createTracker } from './src/tracking/index.ts';
+export type {
+  Tracker,
+  TrackerOptions,
+  TrackerDetection,
+  TrackState,
+  TrackUpdate,
+  Box,
+} from './src/tracking/index.ts';
+
+export { analyzeFrames } from './src/analyze/analyzer.ts';
+export type {
+  AnalyzerOptions,
+  AnalysisEvent,
+  FrameResult,
+  TrackedDetection,
+  WindowSummary,
+} from './src/analyze/analyzer.ts';
+export { createWindower, windowsContaining, validateWindowSpec } from './src/analyze/windows.ts';
+export type { WindowSpec, WindowBounds, Windower } from './src/analyze/windows.ts';

@@ -1,0 +1,41 @@
+/** Stable codes of the inference package. Never reuse or rename a code. */
+export type InferenceErrorCode =
+  | 'MODEL_UNKNOWN'
+  | 'MODEL_NOT_FOUND'
+  | 'MODEL_HASH_MISMATCH'
+  | 'MODEL_DOWNLOAD_FAILED'
+  | 'MODEL_LOAD_FAILED'
+  | 'MODEL_BAD_OUTPUT'
+  | 'INFER_FAILED'
+  | 'INFER_CLOSED'
+  | 'INFER_UNKNOWN_CLASS'
+  | 'INFER_BAD_CONFIG';
+
+/** HTTP status and CLI exit code for each code, in one place. */
+export const inferenceErrorInfo: Readonly<Record<InferenceErrorCode, { httpStatus: number; exitCode: number }>> =
+  Object.freeze({
+    MODEL_UNKNOWN: { httpStatus: 404, exitCode: 6 },
+    MODEL_NOT_FOUND: { httpStatus: 503, exitCode: 6 },
+    MODEL_HASH_MISMATCH: { httpStatus: 503, exitCode: 6 },
+    MODEL_DOWNLOAD_FAILED: { httpStatus: 503, exitCode: 6 },
+    MODEL_LOAD_FAILED: { httpStatus: 503, exitCode: 6 },
+    MODEL_BAD_OUTPUT: { httpStatus: 500, exitCode: 6 },
+    INFER_FAILED: { httpStatus: 500, exitCode: 1 },
+    INFER_CLOSED: { httpStatus: 500, exitCode: 1 },
+    INFER_UNKNOWN_CLASS: { httpStatus: 400, exitCode: 2 },
+    INFER_BAD_CONFIG: { httpStatus: 400, exitCode: 2 },
+  });
+
+export class InferenceError extends Error {
+  override readonly name = 'InferenceError';
+  readonly code: InferenceErrorCode;
+  readonly httpStatus: number;
+  readonly exitCode: number;
+
+  constructor(code: InferenceErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.httpStatus = inferenceErrorInfo[code].httpStatus;
+    this.exitCode = inferenceErrorInfo[code].exitCode;
+  }
+}

@@ -1,0 +1,138 @@
+import { Worker } from 'node:worker_threads';
+import os from 'node:os';
+import { InferenceError } from '../errors.ts';
+import {
+  transferList,
+  type ExecutionProvider,
+  type IoMeta,
+  type TensorMap,
+  type WorkerRequest,
+  type WorkerResponse,
+} from './protocol.ts';
+
+export interface ModelSessionOptions {
+  readonly executionProvider?: ExecutionProvider;
+  /** ORT intra-op threads (default: all cores). */
+  readonly intraOpThreads?: number;
+  /** Label used in error messages (the model id). */
+  readonly label?: string;
+}
+
+export interface RunResult {
+  readonly outputs: TensorMap;
+  /** The input buffers, returned for reuse (they were transferred to the worker and back). */
+  readonly feeds: TensorMap;
+  /** Time inside ORT's run(), measured in the worker. */
+  readonly runMs: number;
+}
+
+/** One ONNX model loaded once in its own worker thread; runs are queued there in order. */
+export interface ModelSession {
+  readonly label: string;
+  readonly inputs: readonly IoMeta[];
+  readonly outputs: readonly IoMeta[];
+  readonly executionProviders: readonly string[];
+  /** Runs submitted and not yet answered. */
+  readonly inFlight: number;
+  readonly closed: boolean;
+  /** Feeds are transferred (zero-copy): do not touch them until the result hands them back. */
+  run(feeds: TensorMap): Promise<RunResult>;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+interface Pending {
+  resolve(msg: WorkerResponse): void;
+  reject(err: Error): void;
+}
+
+const WORKER_URL = new URL('./worker-entry.mjs', import.meta.url);
+
+/** Loads `modelPath` in a new worker thread. MODEL_LOAD_FAILED if ORT cannot load it. */
+export async function createModelSession(modelPath: string, opts: ModelSessionOptions = {}): Promise<ModelSession> {
+  const label = opts.label ?? modelPath;
+  const worker = new Worker(WORKER_URL);
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let closed = false;
+  let closing: Promise<void> | null = null;
+
+  const failAll = (err: Error): void => {
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  worker.on('message', (msg: WorkerResponse) => {
+    const p = pending.get(msg.id);
+    if (!p) return;
+    pending.delete(msg.id);
+    if (msg.type === 'error') p.reject(new InferenceError(msg.code, `model ${label}: ${msg.message}`));
+    else p.resolve(msg);
+  });
+  worker.on('error', (err) => {
+    closed = true;
+    failAll(new InferenceError('INFER_FAILED', `model ${label}: worker crashed: ${err.message}`, { cause: err }));
+  });
+  worker.on('exit', (code) => {
+    closed = true;
+    failAll(new InferenceError('INFER_CLOSED', `model ${label}: worker exited (code ${code})`));
+  });
+
+  const request = (req: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<WorkerResponse> => {
+    if (closed) return Promise.reject(new InferenceError('INFER_CLOSED', `model ${label}: session is closed`));
+    return new Promise((resolve, reject) => {
+      pending.set(req.id, { resolve, reject });
+      worker.postMessage(req, transfer);
+    });
+  };
+
+  const terminate = async (): Promise<void> => {
+    closed = true;
+    await worker.terminate();
+  };
+
+  let loaded: WorkerResponse;
+  try {
+    loaded = await request({
+      type: 'load',
+      id: nextId++,
+      modelPath,
+      executionProvider: opts.executionProvider ?? 'auto',
+      intraOpThreads: opts.intraOpThreads ?? os.availableParallelism(),
+    });
+  } catch (err) {
+    await terminate();
+    throw err;
+  }
+  if (loaded.type !== 'loaded') throw new InferenceError('MODEL_LOAD_FAILED', `model ${label}: unexpected reply`);
+  const { inputs, outputs, executionProviders } = loaded;
+
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      if (!closed) {
+        await request({ type: 'close', id: nextId++ }).catch(() => undefined);
+        await terminate();
+      }
+    })();
+    return closing;
+  };
+
+  return {
+    label,
+    inputs,
+    outputs,
+    executionProviders,
+    get inFlight() {
+      return pending.size;
+    },
+    get closed() {
+      return closed;
+    },
+    async run(feeds) {
+      const msg = await request({ type: 'run', id: nextId++, feeds }, transferList(feeds));
+      if (msg.type !== 'result') throw new InferenceError('INFER_FAILED', `model ${label}: unexpected reply`);
+      return { outputs: msg.outputs, feeds: msg.feeds, runMs: msg.runMs };
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
