@@ -139,8 +139,8 @@ export async function* analyzeFrames(frames: AsyncIterable<Frame>, opts: Analyze
 
   for await (const f of frames) {
     if (opts.signal?.aborted) break;
-    origin ??= f.ts;
-    const win = Math.floor((f.ts - origin) / spec.strideMs);
+    const start = (origin ??= f.ts);
+    const win = Math.floor((f.ts - start) / spec.strideMs);
     if (batch.length > 0 && (win !== batchWindow || batch.length >= detector.maxBatch)) submit();
     batchWindow = win;
     batch.push(f);
