@@ -125,12 +125,29 @@ export interface Store {
   listSources(signal?: AbortSignal): Promise<SourceRecord[]>;
   insertWindows(rows: readonly WindowRecord[]): Promise<void>;
   /** Analysis windows of one source whose start lies in [from, to), ordered by start. */
-  listWindows(q: { sourceId: string; from?: number; to?: number; signal?: AbortSignal }): Promise<WindowRecord[]>;
+  listWindows(q: {
+    sourceId: string;
+    from?: number;
+    to?: number;
+    signal?: AbortSignal;
+  }): Promise<WindowRecord[]>;
   insertDetections(rows: readonly DetectionRecord[]): Promise<void>;
   /** Upserts: a later row for the same (sourceId, trackId) replaces an earlier one. */
   insertTracks(rows: readonly TrackRecord[]): Promise<void>;
-  listTracks(q: { sourceId: string; label?: string; from?: number; to?: number; signal?: AbortSignal }): Promise<TrackRecord[]>;
-  countDetections(q: { sourceId?: string; label?: string; from?: number; to?: number; signal?: AbortSignal }): Promise<number>;
+  listTracks(q: {
+    sourceId: string;
+    label?: string;
+    from?: number;
+    to?: number;
+    signal?: AbortSignal;
+  }): Promise<TrackRecord[]>;
+  countDetections(q: {
+    sourceId?: string;
+    label?: string;
+    from?: number;
+    to?: number;
+    signal?: AbortSignal;
+  }): Promise<number>;
   segments(q: SegmentQuery): Promise<Segment[]>;
   timeline(q: TimelineQuery): Promise<TimelineSeries[]>;
   /** Distinct labels ever stored (optionally for one source). */
@@ -167,7 +184,12 @@ export interface BatchWriter<T> {
   flush(): Promise<void>;
   readonly pending: number;
   /** Rows stored so far and insert latency, for metrics. */
-  readonly stats: { readonly written: number; readonly batches: number; readonly failures: number; readonly lastInsertMs: number };
+  readonly stats: {
+    readonly written: number;
+    readonly batches: number;
+    readonly failures: number;
+    readonly lastInsertMs: number;
+  };
   /** True once close() was called; push() then rejects with STORE_CLOSED. */
   readonly closed: boolean;
   close(): Promise<void>;

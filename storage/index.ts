@@ -1,0 +1,23 @@
+export type {
+  BatchWriter,
+  BatchWriterOptions,
+  DetectionRecord,
+  Segment,
+  SegmentQuery,
+  SourceRecord,
+  SourceStatus,
+  Store,
+  StoreOptions,
+  TimelineQuery,
+  TimelineSeries,
+  TrackRecord,
+  WindowRecord,
+} from './src/types.ts';
+export { createStore } from './src/create-store.ts';
+export { createBatchWriter } from './src/batch-writer.ts';
+export { DEFAULT_MERGE_GAP_MS, mergeSegments } from './src/segments.ts';
+export type { SegmentInput } from './src/segments.ts';
+export { STORE_ERROR_CODES, StoreError, isStoreError } from './src/errors.ts';
+export type { StoreErrorCode } from './src/errors.ts';
+export { MIGRATIONS, currentSchemaVersion } from './src/migrations.ts';
+export type { Migration } from './src/migrations.ts';

@@ -1,0 +1,152 @@
+import type { Driver } from './driver.ts';
+import { StoreError, toStoreError } from './errors.ts';
+import { toDateTime64 } from './time.ts';
+
+/** One schema step. Statements run in order; each is idempotent (IF NOT EXISTS) so a step cut short re-runs cleanly. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly statements: readonly string[];
+}
+
+// Portable DDL only: no ON CLUSTER, no Replicated engines (clickhouse-notes.md §7), so the same
+// list runs on chDB and on a single ClickHouse server. Every DateTime64 names its zone (§1).
+const V1_CORE: readonly string[] = [
+  // Mutable entity: every update is a full-row insert; read with FINAL (clickhouse-notes.md §4).
+  `CREATE TABLE IF NOT EXISTS sources (
+    id String,
+    kind LowCardinality(String),
+    display String,
+    live UInt8,
+    status LowCardinality(String),
+    error_code LowCardinality(String),
+    error_message String,
+    epoch DateTime64(3, 'UTC'),
+    created_at DateTime64(3, 'UTC'),
+    updated_at DateTime64(3, 'UTC'),
+    meta String
+  ) ENGINE = ReplacingMergeTree(updated_at) ORDER BY id`,
+
+  `CREATE TABLE IF NOT EXISTS windows (
+    source_id LowCardinality(String),
+    window_id UInt32,
+    start_ts DateTime64(3, 'UTC'),
+    end_ts DateTime64(3, 'UTC'),
+    frames UInt32,
+    detections UInt32,
+    model_id LowCardinality(String),
+    pre_ms Float32,
+    infer_ms Float32,
+    post_ms Float32
+  ) ENGINE = MergeTree PARTITION BY toDate(start_ts) ORDER BY (source_id, start_ts)`,
+
+  // Retention (TTL) is deliberately absent until the retention issue decides on it.
+  `CREATE TABLE IF NOT EXISTS detections (
+    source_id LowCardinality(String),
+    ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+    frame_seq UInt32,
+    label LowCardinality(String),
+    score Float32,
+    x1 Float32,
+    y1 Float32,
+    x2 Float32,
+    y2 Float32,
+    track_id UInt32
+  ) ENGINE = MergeTree PARTITION BY toDate(ts) ORDER BY (source_id, ts, label)`,
+
+  // version is a store-side monotonic counter, not a timestamp: two writes in one ms still order.
+  `CREATE TABLE IF NOT EXISTS tracks (
+    source_id LowCardinality(String),
+    track_id UInt32,
+    label LowCardinality(String),
+    start_ts DateTime64(3, 'UTC'),
+    end_ts DateTime64(3, 'UTC'),
+    best_ts DateTime64(3, 'UTC'),
+    frames UInt32,
+    score Float32,
+    best_box Array(Float32),
+    ended UInt8,
+    version UInt64
+  ) ENGINE = ReplacingMergeTree(version) ORDER BY (source_id, track_id)`,
+
+  // Per-second rollup (clickhouse-notes.md §3). Read only with -Merge + GROUP BY: background
+  // merges combine states at an unknown time.
+  `CREATE TABLE IF NOT EXISTS det_1s (
+    source_id LowCardinality(String),
+    second DateTime('UTC'),
+    label LowCardinality(String),
+    n AggregateFunction(count),
+    avg_score AggregateFunction(avg, Float32),
+    tracks AggregateFunction(uniq, UInt32),
+    max_score SimpleAggregateFunction(max, Float32)
+  ) ENGINE = AggregatingMergeTree PARTITION BY toDate(second) ORDER BY (source_id, label, second)`,
+
+  // An MV sees only rows inserted after it exists; it is created with the empty table it reads,
+  // so there is nothing to backfill. track_id 0 means "no confirmed track" and is not a track.
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS det_1s_mv TO det_1s AS
+  SELECT source_id, toStartOfSecond(ts) AS second, label,
+         countState() AS n, avgState(score) AS avg_score,
+         uniqStateIf(track_id, track_id != 0) AS tracks, max(score) AS max_score
+  FROM detections
+  GROUP BY source_id, second, label`,
+];
+
+/** Every schema migration, in the order they apply. Append only: never edit a released step. */
+export const MIGRATIONS: readonly Migration[] = Object.freeze([
+  { version: 1, name: 'core tables and per-second rollup', statements: V1_CORE },
+]);
+
+/** The schema version this build of the package migrates to. */
+export function currentSchemaVersion(): number {
+  return MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+}
+
+const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version UInt32,
+  applied_at DateTime64(3, 'UTC')
+) ENGINE = MergeTree ORDER BY version`;
+
+/**
+ * Applies the migrations missing from `schema_migrations`, in version order. Idempotent: a second
+ * run applies nothing. Two processes migrating at once may both record a version; readers use
+ * DISTINCT, and the DDL itself is IF NOT EXISTS.
+ */
+export async function migrate(
+  driver: Driver,
+  migrations: readonly Migration[],
+  signal?: AbortSignal,
+): Promise<{ applied: number[]; version: number }> {
+  const step = async (what: string, fn: () => Promise<void>): Promise<void> => {
+    try {
+      signal?.throwIfAborted();
+      await fn();
+    } catch (e) {
+      const inner = toStoreError(e, { fallback: 'STORE_MIGRATION_FAILED', context: what });
+      throw new StoreError('STORE_MIGRATION_FAILED', `migration failed: ${inner.message}`, { cause: inner });
+    }
+  };
+
+  await step('create schema_migrations', () => driver.exec(LEDGER_DDL, signal));
+  const done = new Set<number>();
+  await step('read schema_migrations', async () => {
+    const rows = await driver.query<{ version: number | string }>(
+      { sql: 'SELECT DISTINCT version FROM schema_migrations', params: {} },
+      signal,
+    );
+    for (const r of rows) done.add(Number(r.version));
+  });
+
+  const applied: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (done.has(m.version)) continue;
+    for (const [i, sql] of m.statements.entries()) {
+      await step(`v${m.version} (${m.name}) statement ${i + 1}`, () => driver.exec(sql, signal));
+    }
+    await step(`record v${m.version}`, () =>
+      driver.insert('schema_migrations', [{ version: m.version, applied_at: toDateTime64(Date.now()) }]),
+    );
+    done.add(m.version);
+    applied.push(m.version);
+  }
+  return { applied, version: Math.max(0, ...done) };
+}

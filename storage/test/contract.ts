@@ -1,0 +1,239 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS, currentSchemaVersion } from '../index.ts';
+import type { Store } from '../index.ts';
+import { DAY, det, source, track, uid } from './fixtures.ts';
+
+// Behaviour every Store adapter must show. Each test writes under fresh source ids (and, where
+// a query spans sources, fresh labels), so tests stay independent on a shared database.
+
+/** Registers the adapter-independent contract tests for the store `make` opens. */
+export function storeContract(name: string, make: () => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    let first: { applied: number[]; version: number };
+
+    beforeAll(async () => {
+      store = await make();
+      first = await store.migrate();
+    });
+    afterAll(async () => {
+      await store?.close();
+    });
+
+    it('migrates idempotently and reports the schema version', async () => {
+      const known = MIGRATIONS.map((m) => m.version);
+      expect(first.version).toBe(currentSchemaVersion());
+      expect(first.applied.every((v) => known.includes(v))).toBe(true);
+      expect([...first.applied].sort((a, b) => a - b)).toEqual(first.applied);
+      const second = await store.migrate();
+      expect(second).toEqual({ applied: [], version: currentSchemaVersion() });
+    });
+
+    it('upserts sources: the latest updatedAt wins, whatever the insert order', async () => {
+      const id = uid('src');
+      const t = DAY + 10_000;
+      await store.upsertSource(source(id, { status: 'pending', updatedAt: t }));
+      await store.upsertSource(source(id, { status: 'done', updatedAt: t + 2, meta: '{"fps":25}' }));
+      await store.upsertSource(source(id, { status: 'running', updatedAt: t + 1 }));
+      const got = await store.getSource(id);
+      expect(got).toEqual(source(id, { status: 'done', updatedAt: t + 2, meta: '{"fps":25}' }));
+      const listed = (await store.listSources()).filter((s) => s.id === id);
+      expect(listed).toHaveLength(1);
+      expect(listed[0]?.status).toBe('done');
+      expect(await store.getSource(uid('missing'))).toBeNull();
+    });
+
+    it('stores windows, detections and tracks and reads them back', async () => {
+      const id = uid('cam');
+      await store.insertWindows([
+        {
+          sourceId: id,
+          windowId: 1,
+          startTs: DAY,
+          endTs: DAY + 1000,
+          frames: 5,
+          detections: 3,
+          modelId: 'yolo',
+          preMs: 1.5,
+          inferMs: 8.25,
+          postMs: 0.5,
+        },
+        {
+          sourceId: id,
+          windowId: 2,
+          startTs: DAY + 1000,
+          endTs: DAY + 2000,
+          frames: 5,
+          detections: 1,
+          modelId: 'yolo',
+          preMs: 1,
+          inferMs: 8,
+          postMs: 0.5,
+        },
+      ]);
+      const dets = [0, 100, 200, 1500].map((o, i) =>
+        det(id, DAY + o, { frameSeq: i, label: i === 3 ? 'car' : 'person' }),
+      );
+      await store.insertDetections(dets);
+      await store.insertTracks([track(id, 1), track(id, 2, { label: 'car' })]);
+      await store.insertDetections([]);
+
+      const windows = await store.listWindows({ sourceId: id });
+      expect(windows.map((w) => w.windowId)).toEqual([1, 2]);
+      expect(windows[0]).toEqual({
+        sourceId: id,
+        windowId: 1,
+        startTs: DAY,
+        endTs: DAY + 1000,
+        frames: 5,
+        detections: 3,
+        modelId: 'yolo',
+        preMs: 1.5,
+        inferMs: 8.25,
+        postMs: 0.5,
+      });
+      expect(await store.listWindows({ sourceId: id, from: DAY + 1000 })).toHaveLength(1);
+      expect(await store.countDetections({ sourceId: id })).toBe(4);
+      expect(await store.countDetections({ sourceId: id, label: 'person' })).toBe(3);
+      expect(await store.countDetections({ sourceId: id, from: DAY + 100, to: DAY + 1500 })).toBe(2);
+      expect(await store.listTracks({ sourceId: id })).toHaveLength(2);
+      expect(await store.listTracks({ sourceId: id, label: 'car' })).toEqual([
+        track(id, 2, { label: 'car' }),
+      ]);
+    });
+
+    it('replaces a track by (source, track id) with its later write', async () => {
+      const id = uid('cam');
+      await store.insertTracks([track(id, 7, { endTs: DAY + 1000 })]);
+      await store.insertTracks([track(id, 7, { endTs: DAY + 3000, frames: 30, ended: true, score: 0.75 })]);
+      // Two states of one track in one batch: the later row wins, even within the same ms.
+      await store.insertTracks([track(id, 8, { frames: 1 }), track(id, 8, { frames: 2, ended: true })]);
+      const tracks = await store.listTracks({ sourceId: id });
+      expect(tracks).toEqual([
+        track(id, 7, { endTs: DAY + 3000, frames: 30, ended: true, score: 0.75 }),
+        track(id, 8, { frames: 2, ended: true }),
+      ]);
+      // The time filter applies to the current state only, not to a superseded row.
+      expect((await store.listTracks({ sourceId: id, from: DAY + 2000 })).map((t) => t.trackId)).toEqual([7]);
+    });
+
+    it('merges tracks into segments by label, source and time', async () => {
+      const a = uid('cam');
+      const b = uid('cam');
+      const person = uid('person');
+      await store.insertTracks([
+        track(a, 1, { label: person, startTs: DAY, endTs: DAY + 2000, score: 0.5 }),
+        track(a, 2, { label: person, startTs: DAY + 1500, endTs: DAY + 3000, score: 0.75, ended: true }),
+        track(a, 3, { label: person, startTs: DAY + 8000, endTs: DAY + 9000, score: 0.25 }),
+        track(a, 4, { label: 'car', startTs: DAY + 500, endTs: DAY + 600 }),
+        track(b, 1, { label: person, startTs: DAY + 100, endTs: DAY + 200 }),
+      ]);
+      const segs = await store.segments({ sourceId: a, label: person, mergeGapMs: 1000 });
+      expect(segs).toEqual([
+        { sourceId: a, label: person, startTs: DAY, endTs: DAY + 3000, tracks: 2, maxScore: 0.75 },
+        { sourceId: a, label: person, startTs: DAY + 8000, endTs: DAY + 9000, tracks: 1, maxScore: 0.25 },
+      ]);
+      // A gap of 5 s merges under a 5 s tolerance.
+      expect(await store.segments({ sourceId: a, label: person, mergeGapMs: 5000 })).toHaveLength(1);
+      expect((await store.segments({ sourceId: a })).map((s) => s.label).sort()).toEqual(
+        ['car', person, person].sort(),
+      );
+      expect(await store.segments({ sourceId: a, label: person, from: DAY + 7000 })).toEqual([segs[1]]);
+      expect(await store.segments({ sourceId: a, label: person, to: DAY + 1000 })).toEqual([
+        { ...segs[0], endTs: DAY + 2000, tracks: 1, maxScore: 0.5 },
+      ]);
+      const all = await store.segments({ label: person });
+      expect(all.map((s) => s.sourceId).sort()).toEqual([a, a, b].sort());
+      expect(await store.segments({ label: person, limit: 1 })).toEqual([all[0]]);
+    });
+
+    it('builds per-second timelines from the rollup view', async () => {
+      const id = uid('cam');
+      const s0 = DAY + 60_000; // second-aligned
+      const tracks = [1, 2, 0, 1, 2, 1, 3, 3, 0, 0];
+      const scores = [0.25, 0.5, 0.75, 0.5, 0.5, 0.5, 0.25, 0.5, 0.5, 0.875];
+      const rows = tracks.map((t, i) =>
+        det(id, s0 + (i < 6 ? i * 150 : 1000 + (i - 6) * 200), { trackId: t, score: scores[i] }),
+      );
+      // Two inserts: the rollup holds two partial states for the same second until a merge.
+      await store.insertDetections(rows.slice(0, 3));
+      await store.insertDetections([...rows.slice(3), det(id, s0 + 500, { label: 'dog', trackId: 9 })]);
+
+      const series = await store.timeline({ sourceId: id });
+      expect(series.map((s) => s.label)).toEqual(['dog', 'person']);
+      const p = series[1]!;
+      expect(p.t).toBeInstanceOf(Float64Array);
+      expect([...p.t]).toEqual([s0 / 1000, s0 / 1000 + 1]);
+      expect([...p.detections]).toEqual([6, 4]);
+      expect([...p.tracks]).toEqual([2, 1]);
+      expect([...p.maxScore]).toEqual([0.75, 0.875]);
+      const only = await store.timeline({ sourceId: id, labels: ['person'], from: s0 + 1500 });
+      expect(only.map((s) => [s.label, [...s.t]])).toEqual([['person', [s0 / 1000 + 1]]]);
+      expect(await store.timeline({ sourceId: id, labels: [] })).toEqual([]);
+    });
+
+    it('lists distinct labels, per source and overall', async () => {
+      const id = uid('cam');
+      const l1 = uid('zebra');
+      await store.insertDetections([
+        det(id, DAY, { label: l1 }),
+        det(id, DAY + 1, { label: 'bicycle' }),
+        det(id, DAY + 2, { label: l1 }),
+      ]);
+      expect(await store.labels(id)).toEqual(['bicycle', l1]);
+      expect(await store.labels()).toEqual(expect.arrayContaining(['bicycle', l1]));
+    });
+
+    it('round-trips timestamps to the exact millisecond', async () => {
+      const id = uid('cam');
+      const ts = [1_700_000_000_001, 1_700_000_000_123, 1_700_000_000_999];
+      await store.upsertSource(source(id, { epochMs: ts[0], createdAt: ts[1], updatedAt: ts[2] }));
+      const got = await store.getSource(id);
+      expect([got?.epochMs, got?.createdAt, got?.updatedAt]).toEqual(ts);
+      await store.insertTracks([track(id, 1, { startTs: ts[0], bestTs: ts[1], endTs: ts[2] })]);
+      const [t] = await store.listTracks({ sourceId: id });
+      expect([t?.startTs, t?.bestTs, t?.endTs]).toEqual(ts);
+      await store.insertDetections(ts.map((x) => det(id, x)));
+      for (const x of ts) expect(await store.countDetections({ sourceId: id, from: x, to: x + 1 })).toBe(1);
+    });
+
+    it('binds values as parameters: injection strings are stored literally', async () => {
+      const evil = `x'; DROP TABLE detections; --${uid('')}`;
+      const label = `a\\'b"c\n{l:String}\t`;
+      await store.upsertSource(source(evil, { display: evil, meta: `{"q":"'"}` }));
+      await store.insertDetections([det(evil, DAY, { label })]);
+      await store.insertTracks([track(evil, 1, { label })]);
+      expect((await store.getSource(evil))?.display).toBe(evil);
+      expect(await store.countDetections({ sourceId: evil, label })).toBe(1);
+      expect(await store.labels(evil)).toEqual([label]);
+      expect((await store.segments({ sourceId: evil, label }))[0]?.label).toBe(label);
+      expect(await store.countDetections({ sourceId: uid('none') })).toBe(0); // table still there
+    });
+
+    it('rejects a call whose signal is already aborted, and keeps working', async () => {
+      const signal = AbortSignal.abort();
+      await expect(store.listSources(signal)).rejects.toMatchObject({ name: 'StoreError' });
+      await expect(store.timeline({ sourceId: uid('cam'), signal })).rejects.toMatchObject({
+        name: 'StoreError',
+      });
+      expect(await store.countDetections({ sourceId: uid('none') })).toBe(0);
+    });
+
+    it('rejects calls on a closed store with STORE_CLOSED; close() twice is fine', async () => {
+      const other = await make();
+      expect(other.closed).toBe(false);
+      await other.close();
+      await other.close();
+      await other[Symbol.asyncDispose]();
+      expect(other.closed).toBe(true);
+      await expect(other.getSource('x')).rejects.toMatchObject({
+        name: 'StoreError',
+        code: 'STORE_CLOSED',
+        exitCode: 7,
+      });
+      await expect(other.insertDetections([det('x', DAY)])).rejects.toMatchObject({ code: 'STORE_CLOSED' });
+      // Closing one store leaves another on the same engine working.
+      expect(await store.countDetections({ sourceId: uid('none') })).toBe(0);
+    });
+  });
+}
