@@ -1,0 +1,25 @@
+// The public surface of @aima/ingest. Every export is named; nothing else is reachable.
+export type {
+  SourceKind,
+  SourceRef,
+  VideoStreamInfo,
+  AudioStreamInfo,
+  MediaInfo,
+  PixelFormat,
+  Frame,
+  AudioChunk,
+  OverflowPolicy,
+  DecodeVideoOptions,
+  DecodeAudioOptions,
+  DecodeStats,
+  DecodeStream,
+  FfmpegPaths,
+} from './src/types.ts';
+export type { IngestErrorCode } from './src/errors.ts';
+export type { ProbeOptions } from './src/probe.ts';
+export { IngestError, ingestErrorInfo, isIngestError } from './src/errors.ts';
+export { resolveFfmpeg } from './src/ffmpeg/resolve.ts';
+export { parseSource, redactUrl } from './src/source.ts';
+export { probe } from './src/probe.ts';
+export { decodeVideo } from './src/decode-video.ts';
+export { decodeAudio } from './src/decode-audio.ts';

@@ -1,0 +1,169 @@
+// Pure argument building: everything ffmpeg/ffprobe is told lives here, so it can be unit-tested
+// without spawning anything.
+import type { PixelFormat, SourceKind } from '../types.ts';
+
+/** What differs between the ffmpeg builds we may meet (Debian 5.x, the 2018 bundled 4.x, ...). */
+export interface FfmpegFeatures {
+  /** The rtsp demuxer's socket I/O timeout: `-timeout` since ffmpeg 5; in 4.x that name means
+   * "listen for incoming connections" and the socket timeout is `-stimeout`. */
+  readonly rtspTimeout: 'timeout' | 'stimeout';
+  /** `-fps_mode` exists (ffmpeg >= 5.1); older builds only know the now-deprecated `-vsync`. */
+  readonly fpsMode: boolean;
+}
+
+/** What the argument builders need to know about a source. */
+export interface ArgSource {
+  readonly kind: SourceKind;
+  readonly input: string;
+}
+
+/** ffmpeg's argument list split the way fluent-ffmpeg wants it; the output is always `pipe:1`. */
+export interface FfmpegArgs {
+  readonly inputOptions: readonly string[];
+  readonly input: string;
+  readonly outputOptions: readonly string[];
+}
+
+/** Socket I/O timeout (µs): an unreachable or stalled network source fails within ~10 s. */
+export const NETWORK_TIMEOUT_US = 10_000_000;
+
+/** Demuxer/protocol options for the source kind, shared by ffprobe and ffmpeg. */
+export function sourceInputOptions(kind: SourceKind, features: FfmpegFeatures): string[] {
+  switch (kind) {
+    case 'file':
+      return [];
+    case 'rtsp':
+      return [...LIVE_ANALYZE, ...rtspOptions(features)];
+    case 'rtmp':
+    case 'srt':
+      return [...LIVE_ANALYZE, ...RW_TIMEOUT];
+    case 'http':
+    case 'hls':
+      return [...RW_TIMEOUT];
+  }
+}
+
+// Generic URLContext socket timeout. Not `-timeout`: for rtmp that means "listen and wait".
+const RW_TIMEOUT = ['-rw_timeout', String(NETWORK_TIMEOUT_US)];
+// Stream analysis reads 5 s of a live stream by default, in real time, once for ffprobe and again
+// for ffmpeg; 1 s finds the streams and their rates in the rtmp and srt streams we tested.
+const LIVE_ANALYZE = ['-analyzeduration', '1000000'];
+
+function rtspOptions(features: FfmpegFeatures): string[] {
+  // UDP transport loses packets (smeared frames) behind NAT and on busy links; TCP is what
+  // Frigate and DeepStream default to. rtsp opens its own sockets, so `-rw_timeout` would go
+  // unused (ffmpeg rejects unused options); it has its own socket timeout instead.
+  return ['-rtsp_transport', 'tcp', `-${features.rtspTimeout}`, String(NETWORK_TIMEOUT_US)];
+}
+
+function ffmpegInputOptions(src: ArgSource, features: FfmpegFeatures, realtime: boolean): string[] {
+  return [
+    // `level` prefixes each stderr line with [error]/[warning]/[info]: error classification and
+    // "did decoding hit errors" become reliable. `info` is needed for showinfo's per-frame lines.
+    ...['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info'],
+    ...(realtime ? ['-re'] : []),
+    ...sourceInputOptions(src.kind, features),
+  ];
+}
+
+/** ffprobe's full argument list (JSON on stdout). */
+export function ffprobeArgs(src: ArgSource, features: FfmpegFeatures): string[] {
+  return [
+    ...['-hide_banner', '-v', 'error'],
+    ...sourceInputOptions(src.kind, features),
+    ...['-print_format', 'json', '-show_format', '-show_streams'],
+    src.input,
+  ];
+}
+
+export interface Size {
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * The size a frame gets when it must fit inside maxWidth x maxHeight with its aspect ratio kept,
+ * like ffmpeg's `force_original_aspect_ratio=decrease`, but never upscaling. Scaled sizes are
+ * rounded down to even numbers (what most encoders and models expect).
+ */
+export function fitSize(src: Size, maxWidth?: number, maxHeight?: number): Size {
+  const scale = Math.min(1, (maxWidth ?? Infinity) / src.width, (maxHeight ?? Infinity) / src.height);
+  if (scale >= 1) return { width: src.width, height: src.height };
+  return {
+    width: evenWithin(src.width * scale),
+    height: evenWithin(src.height * scale),
+  };
+}
+
+function evenWithin(value: number): number {
+  // Round down (never out of the box); the epsilon keeps 311.99999 (float error) at 312.
+  return Math.max(2, 2 * Math.floor(value / 2 + 1e-9));
+}
+
+/** `fps` first so that scaling only touches the frames we keep; showinfo last reports their PTS. */
+export function videoFilter(size: Size, fps?: number): string {
+  const filters = [
+    ...(fps === undefined ? [] : [`fps=${fps}`]),
+    // Always an explicit size, even when it equals the source: a live stream may change
+    // resolution mid-way, and the reader slices stdout into frames of exactly this size.
+    `scale=${size.width}:${size.height}`,
+    'showinfo',
+  ];
+  return filters.join(',');
+}
+
+export interface VideoArgsOptions {
+  readonly streamIndex: number;
+  readonly size: Size;
+  readonly pixelFormat: PixelFormat;
+  readonly fps?: number;
+  readonly durationMs?: number;
+  readonly realtime?: boolean;
+}
+
+export function videoArgs(src: ArgSource, features: FfmpegFeatures, opts: VideoArgsOptions): FfmpegArgs {
+  return {
+    inputOptions: ffmpegInputOptions(src, features, opts.realtime === true),
+    input: src.input,
+    outputOptions: [
+      ...['-map', `0:${opts.streamIndex}`, '-an', '-sn', '-dn'],
+      ...['-vf', videoFilter(opts.size, opts.fps)],
+      // rawvideo has no timestamps, so ffmpeg would default to constant-frame-rate output and
+      // duplicate/drop frames; passthrough keeps one output frame per showinfo line.
+      ...(features.fpsMode ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough']),
+      ...['-pix_fmt', opts.pixelFormat],
+      ...durationArgs(opts.durationMs),
+      ...['-f', 'rawvideo'],
+    ],
+  };
+}
+
+export interface AudioArgsOptions {
+  readonly streamIndex: number;
+  readonly durationMs?: number;
+}
+
+/** 16 kHz mono float32 little-endian PCM, what speech and audio-event models take. */
+export function audioArgs(src: ArgSource, features: FfmpegFeatures, opts: AudioArgsOptions): FfmpegArgs {
+  return {
+    inputOptions: ffmpegInputOptions(src, features, false),
+    input: src.input,
+    outputOptions: [
+      ...['-map', `0:${opts.streamIndex}`, '-vn', '-sn', '-dn'],
+      ...['-ac', '1', '-ar', String(AUDIO_SAMPLE_RATE)],
+      ...durationArgs(opts.durationMs),
+      ...['-f', 'f32le'],
+    ],
+  };
+}
+
+export const AUDIO_SAMPLE_RATE = 16_000;
+
+function durationArgs(durationMs: number | undefined): string[] {
+  return durationMs === undefined ? [] : ['-t', (durationMs / 1000).toFixed(3)];
+}
+
+/** The exact argv ffmpeg receives (fluent-ffmpeg's order: input options, -i, output options, target). */
+export function toArgv(args: FfmpegArgs): string[] {
+  return [...args.inputOptions, '-i', args.input, ...args.outputOptions, 'pipe:1'];
+}

@@ -1,0 +1,171 @@
+// The one place that touches fluent-ffmpeg. It is archived upstream, so it stays behind this
+// small interface: swapping it for child_process.spawn(ffmpeg, toArgv(args)) changes only this file.
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { PassThrough } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import ffmpeg from 'fluent-ffmpeg';
+import type { FfmpegArgs } from './args.ts';
+import { StderrLog } from './stderr.ts';
+
+export interface FfmpegExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** We stopped it (close, abort, early break): its exit status says nothing about the media. */
+  readonly killedByUs: boolean;
+}
+
+/** A running ffmpeg whose lifetime we own. */
+export interface FfmpegProcess {
+  readonly pid: number;
+  /** ffmpeg's stdout. Not reading it is real backpressure: ffmpeg blocks on the full pipe. */
+  readonly stdout: Readable;
+  /** Resolves once the process has exited and its pipes are closed (reaped, never a zombie). */
+  readonly exited: Promise<FfmpegExit>;
+  /** Resolves when stderr has closed: every stderr line has been delivered. */
+  readonly stderrDone: Promise<void>;
+  /** The bounded tail of stderr and its error count, for classifying a failure. */
+  readonly stderr: StderrLog;
+  readonly running: boolean;
+  /** SIGTERM, then SIGKILL after the grace period; resolves when reaped. Safe to call twice. */
+  stop(): Promise<FfmpegExit>;
+}
+
+export interface StartOptions {
+  readonly ffmpegPath: string;
+  readonly args: FfmpegArgs;
+  /** Every stderr line, as it arrives. stderr is always drained, even when stdout is not. */
+  readonly onStderrLine?: (line: string) => void;
+  /** Between SIGTERM and SIGKILL (default 2000 ms). */
+  readonly killGraceMs?: number;
+}
+
+/** Spawn ffmpeg with our argument list; resolves once the process exists. */
+export async function startFfmpeg(opts: StartOptions): Promise<FfmpegProcess> {
+  // fluent-ffmpeg throws a TypeError from inside its own 'error' handler when the spawn fails
+  // (it reads output buffers that were never created), so a missing binary must not reach it.
+  await fs.promises.access(opts.ffmpegPath, fs.constants.X_OK);
+  // fluent-ffmpeg pipes ffmpeg's stdout into this. emitClose is off because fluent kills ffmpeg
+  // 20 ms after its output stream closes, which would race a normal exit and turn it into a
+  // signal we did not send.
+  const stdout = new PassThrough({ emitClose: false, highWaterMark: 1 << 16 });
+  const command = buildCommand(opts.ffmpegPath, opts.args, stdout);
+  const log = new StderrLog();
+  const onLine = opts.onStderrLine;
+
+  return new Promise((resolve, reject) => {
+    let started = false;
+    command.on('stderr', (line: string) => {
+      log.add(line);
+      onLine?.(line);
+    });
+    // fluent reports every exit as an event; ours come from the child itself (exit code, signal,
+    // whether we sent it), so these only matter before the process exists.
+    command.on('error', (err: Error) => {
+      if (!started) reject(err);
+    });
+    command.on('start', () => {
+      const child = childOf(command);
+      if (child === null || child.pid === undefined) return; // spawn failed: 'error' follows
+      started = true;
+      resolve(new Supervised(child, stdout, log, opts.killGraceMs ?? 2000));
+    });
+    command.run();
+  });
+}
+
+function buildCommand(ffmpegPath: string, args: FfmpegArgs, stdout: Writable): ffmpeg.FfmpegCommand {
+  // stdoutLines also bounds fluent's own stderr ring buffer.
+  const command = ffmpeg({ stdoutLines: 64 })
+    .setFfmpegPath(ffmpegPath)
+    .input(args.input)
+    .output(stdout, { end: true });
+  // Spread, never one array: fluent splits a lone array's "two word" entries on their space.
+  if (args.inputOptions.length > 0) command.inputOptions(...splat(args.inputOptions));
+  if (args.outputOptions.length > 0) command.outputOptions(...splat(args.outputOptions));
+  return command;
+}
+
+/** The argv fluent-ffmpeg will hand to ffmpeg for `args`; tests check it equals toArgv(args). */
+export function fluentArgv(ffmpegPath: string, args: FfmpegArgs): string[] {
+  return buildCommand(ffmpegPath, args, new PassThrough())._getArguments();
+}
+
+/** fluent-ffmpeg keeps the ChildProcess on the command as `ffmpegProc` (not in its typings). */
+function childOf(command: object): ChildProcess | null {
+  const proc: unknown = Reflect.get(command, 'ffmpegProc');
+  return typeof proc === 'object' && proc !== null && 'kill' in proc && 'pid' in proc
+    ? (proc as ChildProcess)
+    : null;
+}
+
+function splat(options: readonly string[]): [string, ...string[]] {
+  const [first = '', ...rest] = options;
+  return [first, ...rest];
+}
+
+class Supervised implements FfmpegProcess {
+  readonly pid: number;
+  readonly exited: Promise<FfmpegExit>;
+  readonly stderrDone: Promise<void>;
+  private killedByUs = false;
+  private hasExited = false;
+  private stopping: Promise<FfmpegExit> | undefined;
+
+  constructor(
+    private readonly child: ChildProcess,
+    readonly stdout: PassThrough,
+    readonly stderr: StderrLog,
+    private readonly graceMs: number,
+  ) {
+    this.pid = child.pid ?? -1;
+    // 'close', not 'exit': it also waits for stdout/stderr to be fully read, so every frame and
+    // every stderr line has been delivered when `exited` resolves.
+    this.exited = new Promise((resolve) => {
+      child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
+        this.hasExited = true;
+        resolve({ code, signal, killedByUs: this.killedByUs });
+      });
+    });
+    // stderr closes when ffmpeg exits, however far behind the stdout reader is.
+    this.stderrDone = new Promise((resolve) => {
+      if (!child.stderr || child.stderr.closed) resolve();
+      else child.stderr.once('close', () => resolve());
+    });
+    child.once('exit', () => {
+      this.hasExited = true;
+    });
+  }
+
+  get running(): boolean {
+    return !this.hasExited;
+  }
+
+  stop(): Promise<FfmpegExit> {
+    this.stopping ??= this.terminate();
+    return this.stopping;
+  }
+
+  private async terminate(): Promise<FfmpegExit> {
+    // Keep draining stdout into the void: an ffmpeg blocked writing a full pipe cannot act on
+    // SIGTERM (its write is restarted), and 'close' needs stdout read to the end even when the
+    // process has already exited on its own.
+    const out = this.child.stdout;
+    if (out) {
+      out.unpipe(this.stdout);
+      out.resume();
+    }
+    if (!this.stdout.writableEnded) this.stdout.end();
+    if (this.hasExited) return this.exited;
+    this.killedByUs = true;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      if (!this.hasExited) this.child.kill('SIGKILL');
+    }, this.graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,128 @@
+// Turning ffmpeg's stderr into our own facts: a bounded tail for diagnostics, whether decoding
+// hit errors, per-frame PTS from showinfo, and an IngestErrorCode for a failure.
+import type { IngestErrorCode } from '../errors.ts';
+
+const TAIL_LINES = 64;
+const SHOWINFO = /^\[Parsed_showinfo_\d+ @ /;
+const ERROR_LEVEL = /\[(error|fatal|panic)\] /;
+
+/** The last lines of ffmpeg's stderr, bounded, with the per-frame showinfo chatter left out. */
+export class StderrLog {
+  private readonly lines: string[] = [];
+  private errors = 0;
+
+  add(line: string): void {
+    if (line === '' || SHOWINFO.test(line)) return;
+    if (ERROR_LEVEL.test(line)) this.errors++;
+    this.lines.push(line);
+    if (this.lines.length > TAIL_LINES) this.lines.shift();
+  }
+
+  get tail(): readonly string[] {
+    return this.lines;
+  }
+
+  /** Count of error-level lines seen over the whole run (not only in the tail). */
+  get errorCount(): number {
+    return this.errors;
+  }
+}
+
+export type ShowinfoEvent =
+  | { readonly type: 'timebase'; readonly num: number; readonly den: number }
+  | { readonly type: 'frame'; readonly pts: number | null; readonly ptsTime: number | null };
+
+const TIMEBASE = /config in time_base: (\d+)\/(\d+)/;
+const FRAME = /\bn:\s*\d+\s+pts:\s*(-?\d+|NOPTS)\s+pts_time:(\S+)/;
+
+/** Parse one showinfo stderr line (`config in time_base: 1/5` or `n: 3 pts: 3 pts_time:0.6 ...`). */
+export function parseShowinfo(line: string): ShowinfoEvent | null {
+  if (!SHOWINFO.test(line)) return null;
+  const frame = FRAME.exec(line);
+  if (frame) {
+    const pts = frame[1] === 'NOPTS' ? null : Number(frame[1]);
+    const ptsTime = Number(frame[2]);
+    return { type: 'frame', pts, ptsTime: Number.isFinite(ptsTime) ? ptsTime : null };
+  }
+  const tb = TIMEBASE.exec(line);
+  if (tb) return { type: 'timebase', num: Number(tb[1]), den: Number(tb[2]) };
+  return null;
+}
+
+export interface Classified {
+  readonly code: IngestErrorCode;
+  /** The stderr line that decided it, without ffmpeg's `[ctx @ 0x..] [level]` prefixes. */
+  readonly detail: string | null;
+}
+
+export interface ClassifyContext {
+  /** Network source: I/O errors mean the source cannot be reached, not that the media is bad. */
+  readonly network: boolean;
+  /** The file starts like an ISO-BMFF (mp4/mov) file. "moov atom not found" then means a cut-off
+   * download/recording; for anything else (a text file named .mp4) it means "not media". */
+  readonly isoBmff?: boolean;
+}
+
+interface Rule {
+  readonly code: IngestErrorCode;
+  readonly pattern: RegExp;
+  readonly when?: (ctx: ClassifyContext) => boolean;
+}
+
+// Order matters: a truncated file also prints "Invalid data found when processing input", and a
+// failed HTTP request may end in "Input/output error".
+const RULES: readonly Rule[] = [
+  { code: 'INGEST_FILE_NOT_FOUND', pattern: /No such file or directory/i, when: (c) => !c.network },
+  { code: 'INGEST_TRUNCATED', pattern: /moov atom not found/i, when: (c) => c.isoBmff === true },
+  {
+    code: 'INGEST_TRUNCATED',
+    pattern: /partial file|truncat|unexpected end of (file|stream)|premature end|end of file reached/i,
+    when: (c) => !c.network,
+  },
+  {
+    code: 'INGEST_UNREACHABLE',
+    pattern:
+      /Connection refused|Connection timed out|timed out|Failed to resolve|Name or service not known|Server returned [45]\d\d|Network is unreachable|No route to host|Connection reset|Host is unreachable|Unable to open RTSP|method DESCRIBE failed/i,
+  },
+  {
+    code: 'INGEST_UNREACHABLE',
+    pattern: /Input\/output error|End of file|Broken pipe|Cannot open connection/i,
+    when: (c) => c.network,
+  },
+  {
+    code: 'INGEST_NOT_MEDIA',
+    pattern:
+      /Invalid data found when processing input|moov atom not found|could not find codec parameters|Unknown input format|does not contain any stream/i,
+  },
+];
+
+/** Decide what a failed ffmpeg/ffprobe run means, from its stderr (newest lines weigh most). */
+export function classifyStderr(lines: readonly string[], ctx: ClassifyContext): Classified {
+  for (const rule of RULES) {
+    if (rule.when && !rule.when(ctx)) continue;
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const line = lines[i] ?? '';
+      if (rule.pattern.test(line)) return { code: rule.code, detail: cleanLine(line) };
+    }
+  }
+  return { code: 'INGEST_DECODE_FAILED', detail: lastErrorLine(lines) };
+}
+
+function lastErrorLine(lines: readonly string[]): string | null {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i] ?? '';
+    if (ERROR_LEVEL.test(line) || !/^\[(info|verbose|debug|warning)\]|^\s/.test(line)) {
+      const cleaned = cleanLine(line);
+      if (cleaned !== '') return cleaned;
+    }
+  }
+  return null;
+}
+
+/** Drop `[mov,mp4 @ 0x55d...]` and `[error]` prefixes and squeeze whitespace. Not yet redacted. */
+export function cleanLine(line: string): string {
+  return line
+    .replace(/^(\[[^\]]* @ 0x[0-9a-f]+\]\s*)?(\[(?:panic|fatal|error|warning|info|verbose|debug)\]\s*)?/i, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
