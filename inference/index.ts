@@ -23,7 +23,13 @@ export type { ExecutionProvider, TensorData, TensorMap, TensorType, IoMeta } fro
 
 export { COCO80 } from './src/detect/coco.ts';
 export { createDetector } from './src/detect/detector.ts';
-export type { Detector, DetectorOptions, DetectInput, DetectResult, DetectTimings } from './src/detect/detector.ts';
+export type {
+  Detector,
+  DetectorOptions,
+  DetectInput,
+  DetectResult,
+  DetectTimings,
+} from './src/detect/detector.ts';
 export type { Detection, BoxXYXY, LetterboxTransform, Candidate } from './src/detect/types.ts';
 export { letterboxInto, letterboxTransform } from './src/detect/letterbox.ts';
 export type { RgbImage } from './src/detect/letterbox.ts';

@@ -12,19 +12,20 @@ export type InferenceErrorCode =
   | 'INFER_BAD_CONFIG';
 
 /** HTTP status and CLI exit code for each code, in one place. */
-export const inferenceErrorInfo: Readonly<Record<InferenceErrorCode, { httpStatus: number; exitCode: number }>> =
-  Object.freeze({
-    MODEL_UNKNOWN: { httpStatus: 404, exitCode: 6 },
-    MODEL_NOT_FOUND: { httpStatus: 503, exitCode: 6 },
-    MODEL_HASH_MISMATCH: { httpStatus: 503, exitCode: 6 },
-    MODEL_DOWNLOAD_FAILED: { httpStatus: 503, exitCode: 6 },
-    MODEL_LOAD_FAILED: { httpStatus: 503, exitCode: 6 },
-    MODEL_BAD_OUTPUT: { httpStatus: 500, exitCode: 6 },
-    INFER_FAILED: { httpStatus: 500, exitCode: 1 },
-    INFER_CLOSED: { httpStatus: 500, exitCode: 1 },
-    INFER_UNKNOWN_CLASS: { httpStatus: 400, exitCode: 2 },
-    INFER_BAD_CONFIG: { httpStatus: 400, exitCode: 2 },
-  });
+export const inferenceErrorInfo: Readonly<
+  Record<InferenceErrorCode, { httpStatus: number; exitCode: number }>
+> = Object.freeze({
+  MODEL_UNKNOWN: { httpStatus: 404, exitCode: 6 },
+  MODEL_NOT_FOUND: { httpStatus: 503, exitCode: 6 },
+  MODEL_HASH_MISMATCH: { httpStatus: 503, exitCode: 6 },
+  MODEL_DOWNLOAD_FAILED: { httpStatus: 503, exitCode: 6 },
+  MODEL_LOAD_FAILED: { httpStatus: 503, exitCode: 6 },
+  MODEL_BAD_OUTPUT: { httpStatus: 500, exitCode: 6 },
+  INFER_FAILED: { httpStatus: 500, exitCode: 1 },
+  INFER_CLOSED: { httpStatus: 500, exitCode: 1 },
+  INFER_UNKNOWN_CLASS: { httpStatus: 400, exitCode: 2 },
+  INFER_BAD_CONFIG: { httpStatus: 400, exitCode: 2 },
+});
 
 export class InferenceError extends Error {
   override readonly name = 'InferenceError';

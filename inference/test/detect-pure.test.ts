@@ -45,8 +45,20 @@ describe('letterbox', () => {
   });
 
   it('normalises with mean/std in RGB order for RGB models', () => {
-    const spec: ImageInputSpec = { ...yoloxInput, width: 2, height: 2, colorOrder: 'RGB', mean: [127.5, 127.5, 127.5], std: [128, 128, 128], letterbox: { pad: 0, align: 'top-left' } };
-    const img = { width: 2, height: 2, data: new Uint8Array([255, 0, 127.5, 255, 0, 0, 255, 0, 0, 255, 0, 0]) };
+    const spec: ImageInputSpec = {
+      ...yoloxInput,
+      width: 2,
+      height: 2,
+      colorOrder: 'RGB',
+      mean: [127.5, 127.5, 127.5],
+      std: [128, 128, 128],
+      letterbox: { pad: 0, align: 'top-left' },
+    };
+    const img = {
+      width: 2,
+      height: 2,
+      data: new Uint8Array([255, 0, 127.5, 255, 0, 0, 255, 0, 0, 255, 0, 0]),
+    };
     const out = new Float32Array(12);
     letterboxInto(img, spec, out);
     expect(out[0]).toBeCloseTo((255 - 127.5) / 128, 5);
@@ -82,7 +94,9 @@ describe('decodeYolox', () => {
     expect(c[0]!.classId).toBe(1);
     expect(c[0]!.score).toBeCloseTo(0.72, 5);
     // cx = (0.5+1)*8 = 12, w = 16 → x1 = 4, x2 = 20
-    expect([c[0]!.x1, c[0]!.y1, c[0]!.x2, c[0]!.y2].map((v) => Math.round(v * 1000) / 1000)).toEqual([4, 4, 20, 20]);
+    expect([c[0]!.x1, c[0]!.y1, c[0]!.x2, c[0]!.y2].map((v) => Math.round(v * 1000) / 1000)).toEqual([
+      4, 4, 20, 20,
+    ]);
   });
 
   it('applies per-class thresholds', () => {
@@ -94,7 +108,9 @@ describe('decodeYolox', () => {
   });
 
   it('rejects an output that does not match the model', () => {
-    expect(() => decodeYolox(new Float32Array(10), [1, 2, 5], params(80))).toThrow(/MODEL_BAD_OUTPUT|per row/);
+    expect(() => decodeYolox(new Float32Array(10), [1, 2, 5], params(80))).toThrow(
+      /MODEL_BAD_OUTPUT|per row/,
+    );
   });
 });
 
@@ -122,7 +138,14 @@ describe('decodeYolov8', () => {
 });
 
 describe('nmsClasswise', () => {
-  const box = (x1: number, score: number, classId = 0): Candidate => ({ x1, y1: 0, x2: x1 + 10, y2: 10, score, classId });
+  const box = (x1: number, score: number, classId = 0): Candidate => ({
+    x1,
+    y1: 0,
+    x2: x1 + 10,
+    y2: 10,
+    score,
+    classId,
+  });
 
   it('suppresses overlapping boxes of the same class only', () => {
     const kept = nmsClasswise([box(0, 0.5), box(1, 0.9), box(1, 0.8, 1), box(50, 0.4)], 0.45, 100);
@@ -141,7 +164,11 @@ describe('nmsClasswise', () => {
 
 describe('buildThresholds', () => {
   it('defaults, overrides and filters by label', () => {
-    const t = buildThresholds(COCO80, { scoreThreshold: 0.3, classThresholds: { car: 0.6 }, classes: ['person', 'car'] });
+    const t = buildThresholds(COCO80, {
+      scoreThreshold: 0.3,
+      classThresholds: { car: 0.6 },
+      classes: ['person', 'car'],
+    });
     expect(t[0]).toBeCloseTo(0.3);
     expect(t[2]).toBeCloseTo(0.6);
     expect(t[16]).toBe(Infinity); // dog is filtered out

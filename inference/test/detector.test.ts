@@ -17,8 +17,28 @@ import { MEDIA_DIR, MODELS_DIR, grabFrame } from './helpers.ts';
 const VTEST = path.join(MEDIA_DIR, 'video/vtest.mp4');
 
 /** Real frames of a video through a plain ffmpeg pipe (the ingest package has its own tests). */
-async function* ffmpegFrames(file: string, fps: number, seconds: number, w: number, h: number): AsyncGenerator<Frame> {
-  const ff = spawn(process.env.FFMPEG_PATH ?? 'ffmpeg', ['-v', 'error', '-i', file, '-t', String(seconds), '-vf', `fps=${fps},scale=${w}:${h}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
+async function* ffmpegFrames(
+  file: string,
+  fps: number,
+  seconds: number,
+  w: number,
+  h: number,
+): AsyncGenerator<Frame> {
+  const ff = spawn(process.env.FFMPEG_PATH ?? 'ffmpeg', [
+    '-v',
+    'error',
+    '-i',
+    file,
+    '-t',
+    String(seconds),
+    '-vf',
+    `fps=${fps},scale=${w}:${h}`,
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    'pipe:1',
+  ]);
   const size = w * h * 3;
   let pending = Buffer.alloc(0);
   let seq = 0;
@@ -29,7 +49,15 @@ async function* ffmpegFrames(file: string, fps: number, seconds: number, w: numb
         const data = new Uint8Array(pending.subarray(0, size));
         pending = pending.subarray(size);
         const ptsMs = (seq * 1000) / fps;
-        yield { seq: seq++, ptsMs, ts: 1_700_000_000_000 + ptsMs, width: w, height: h, format: 'rgb24', data };
+        yield {
+          seq: seq++,
+          ptsMs,
+          ts: 1_700_000_000_000 + ptsMs,
+          width: w,
+          height: h,
+          format: 'rgb24',
+          data,
+        };
       }
     }
   } finally {
@@ -68,7 +96,9 @@ describe('YOLOX-Nano detector on real frames', () => {
   });
 
   it('gives the same boxes whether ffmpeg or the detector scales the frame', async () => {
-    const small = await detector.detect([{ width: 416, height: 312, data: grabFrame(VTEST, 5, 416, 312), sourceWidth: 480, sourceHeight: 360 }]);
+    const small = await detector.detect([
+      { width: 416, height: 312, data: grabFrame(VTEST, 5, 416, 312), sourceWidth: 480, sourceHeight: 360 },
+    ]);
     const full = await detector.detect([{ width: 480, height: 360, data: grabFrame(VTEST, 5, 480, 360) }]);
     const a = small.detections[0]!.filter((d) => d.label === 'person').sort((p, q) => p.box[0] - q.box[0]);
     const b = full.detections[0]!.filter((d) => d.label === 'person').sort((p, q) => p.box[0] - q.box[0]);
@@ -85,7 +115,12 @@ describe('YOLOX-Nano detector on real frames', () => {
 
   it('forms stable person tracks over windows of real video', async () => {
     const events: AnalysisEvent[] = [];
-    for await (const e of analyzeFrames(ffmpegFrames(VTEST, 5, 12, 416, 312), { detector, sourceWidth: 480, sourceHeight: 360, window: { lengthMs: 2000 } })) {
+    for await (const e of analyzeFrames(ffmpegFrames(VTEST, 5, 12, 416, 312), {
+      detector,
+      sourceWidth: 480,
+      sourceHeight: 360,
+      window: { lengthMs: 2000 },
+    })) {
       events.push(e);
     }
     const frames = events.filter((e) => e.type === 'frame');
@@ -100,13 +135,20 @@ describe('YOLOX-Nano detector on real frames', () => {
     const personTracks = ended.filter((e) => e.type === 'track-end' && e.track.label === 'person');
     // 3-8 people walk through 12 s: several tracks, not one per detection
     expect(personTracks.length).toBeGreaterThanOrEqual(3);
-    const personDetections = frames.reduce((n, e) => n + (e.type === 'frame' ? e.frame.detections.filter((d) => d.label === 'person').length : 0), 0);
+    const personDetections = frames.reduce(
+      (n, e) => n + (e.type === 'frame' ? e.frame.detections.filter((d) => d.label === 'person').length : 0),
+      0,
+    );
     expect(personTracks.length).toBeLessThan(personDetections / 5);
     // a track lasting the whole clip keeps one id: some track spans most of it
-    const longest = Math.max(...personTracks.map((e) => (e.type === 'track-end' ? e.track.lastTs - e.track.startTs : 0)));
+    const longest = Math.max(
+      ...personTracks.map((e) => (e.type === 'track-end' ? e.track.lastTs - e.track.startTs : 0)),
+    );
     expect(longest).toBeGreaterThan(6000);
     // detections carry their confirmed track ids
-    const ids = new Set(frames.flatMap((e) => (e.type === 'frame' ? e.frame.detections.map((d) => d.trackId) : [])));
+    const ids = new Set(
+      frames.flatMap((e) => (e.type === 'frame' ? e.frame.detections.map((d) => d.trackId) : [])),
+    );
     for (const t of personTracks) if (t.type === 'track-end') expect(ids.has(t.track.id)).toBe(true);
   });
 });
@@ -123,7 +165,9 @@ describe('ONNX sessions in worker threads', () => {
     await using s = await createModelSession(model.path, { label: 'yolox-nano' });
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
-    let feeds = { images: { type: 'float32' as const, data: new Float32Array(3 * 416 * 416), dims: [1, 3, 416, 416] } };
+    let feeds = {
+      images: { type: 'float32' as const, data: new Float32Array(3 * 416 * 416), dims: [1, 3, 416, 416] },
+    };
     for (let i = 0; i < 10; i++) feeds = (await s.run(feeds)).feeds as typeof feeds;
     clearInterval(timer);
     // 10 runs take well over 10 ms; a blocked loop would have ticked ~0 times
@@ -134,7 +178,10 @@ describe('ONNX sessions in worker threads', () => {
   it('fails with MODEL_LOAD_FAILED on a file that is not a model, without crashing', async () => {
     const bad = path.join(tmp, 'bad.onnx');
     await writeFile(bad, 'not a model');
-    await expect(createModelSession(bad, { label: 'bad' })).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED', exitCode: 6 });
+    await expect(createModelSession(bad, { label: 'bad' })).rejects.toMatchObject({
+      code: 'MODEL_LOAD_FAILED',
+      exitCode: 6,
+    });
   });
 
   it('rejects runs after close, and close is idempotent', async () => {

@@ -9,7 +9,23 @@ export function grabFrame(file: string, atSec: number, w: number, h: number): Ui
   const ffmpeg = process.env.FFMPEG_PATH ?? 'ffmpeg';
   const buf = execFileSync(
     ffmpeg,
-    ['-v', 'error', '-ss', String(atSec), '-i', file, '-frames:v', '1', '-vf', `scale=${w}:${h}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+    [
+      '-v',
+      'error',
+      '-ss',
+      String(atSec),
+      '-i',
+      file,
+      '-frames:v',
+      '1',
+      '-vf',
+      `scale=${w}:${h}`,
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
+    ],
     { maxBuffer: 64 * 1024 * 1024 },
   );
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);

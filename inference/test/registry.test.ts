@@ -57,7 +57,10 @@ describe('model registry', () => {
   });
 
   it('names the model and every place it looked when a model is missing', async () => {
-    const reg = createModelRegistry({ modelsDir: path.join(tmp, 'empty'), cacheDir: path.join(tmp, 'cache-missing') });
+    const reg = createModelRegistry({
+      modelsDir: path.join(tmp, 'empty'),
+      cacheDir: path.join(tmp, 'cache-missing'),
+    });
     const err = await reg.resolve('yolox-nano').catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'MODEL_NOT_FOUND', exitCode: 6 });
     expect((err as Error).message).toContain('yolox-nano');
@@ -87,7 +90,10 @@ describe('model registry', () => {
     const cacheDir = path.join(tmp, 'cache-dl');
     const reg = createModelRegistry({ modelsDir: null, cacheDir, models: withUrl('yolox_nano.onnx') });
     const progress: number[] = [];
-    const r = await reg.resolve('yolox-nano', { download: true, onProgress: (p) => progress.push(p.receivedBytes) });
+    const r = await reg.resolve('yolox-nano', {
+      download: true,
+      onProgress: (p) => progress.push(p.receivedBytes),
+    });
     expect(r.origin).toBe('cache');
     expect(progress.at(-1)).toBe(yolox.bytes);
     expect(progress.length).toBeGreaterThan(1);
@@ -104,7 +110,11 @@ describe('model registry', () => {
   });
 
   it('reports HTTP failures and unreachable hosts as MODEL_DOWNLOAD_FAILED', async () => {
-    const reg404 = createModelRegistry({ modelsDir: null, cacheDir: path.join(tmp, 'c404'), models: withUrl('nope.onnx') });
+    const reg404 = createModelRegistry({
+      modelsDir: null,
+      cacheDir: path.join(tmp, 'c404'),
+      models: withUrl('nope.onnx'),
+    });
     await expect(reg404.pull('yolox-nano')).rejects.toMatchObject({ code: 'MODEL_DOWNLOAD_FAILED' });
     const regDown = createModelRegistry({
       modelsDir: null,

@@ -21,7 +21,9 @@ describe('windowsContaining', () => {
   });
 
   it('rejects a stride longer than the window', () => {
-    expect(() => validateWindowSpec({ lengthMs: 500, strideMs: 1000 })).toThrow(expect.objectContaining({ code: 'INFER_BAD_CONFIG' }));
+    expect(() => validateWindowSpec({ lengthMs: 500, strideMs: 1000 })).toThrow(
+      expect.objectContaining({ code: 'INFER_BAD_CONFIG' }),
+    );
   });
 });
 
@@ -42,7 +44,8 @@ describe('createWindower', () => {
   it('puts each item into every overlapping window', () => {
     const win = createWindower<number>({ lengthMs: 1000, strideMs: 500 });
     const seen: Array<[number, number[]]> = [];
-    for (const ts of [0, 250, 500, 750, 1000, 1250, 1500]) for (const w of win.push(ts, ts)) seen.push([w.windowId, w.items]);
+    for (const ts of [0, 250, 500, 750, 1000, 1250, 1500])
+      for (const w of win.push(ts, ts)) seen.push([w.windowId, w.items]);
     expect(seen).toEqual([
       [0, [0, 250, 500, 750]],
       [1, [500, 750, 1000, 1250]],

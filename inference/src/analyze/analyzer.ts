@@ -63,7 +63,10 @@ interface Batch {
  * batches (up to the detector's maxBatch, never across a window boundary), with `depth` calls in
  * flight so decoding and pre/post-processing overlap the model run.
  */
-export async function* analyzeFrames(frames: AsyncIterable<Frame>, opts: AnalyzerOptions): AsyncGenerator<AnalysisEvent> {
+export async function* analyzeFrames(
+  frames: AsyncIterable<Frame>,
+  opts: AnalyzerOptions,
+): AsyncGenerator<AnalysisEvent> {
   const spec = validateWindowSpec({
     lengthMs: opts.window?.lengthMs ?? 1000,
     strideMs: opts.window?.strideMs ?? opts.window?.lengthMs ?? 1000,
@@ -98,7 +101,10 @@ export async function* analyzeFrames(frames: AsyncIterable<Frame>, opts: Analyze
     pending.push({ frames: fs, result });
   };
 
-  function* settle(b: Batch, r: { detections: Detection[][]; timings: DetectTimings }): Generator<AnalysisEvent> {
+  function* settle(
+    b: Batch,
+    r: { detections: Detection[][]; timings: DetectTimings },
+  ): Generator<AnalysisEvent> {
     const n = b.frames.length;
     const share = (v: number): number => v / n;
     for (let i = 0; i < n; i++) {
@@ -107,13 +113,18 @@ export async function* analyzeFrames(frames: AsyncIterable<Frame>, opts: Analyze
       const update = tracker.update(dets, f.ts);
       active = update.active;
       for (const t of update.started) yield { type: 'track-start', track: t };
-      for (const t of update.ended) yield { type: 'track-end', track: t, accepted: t.medianScore >= minTrackScore };
+      for (const t of update.ended)
+        yield { type: 'track-end', track: t, accepted: t.medianScore >= minTrackScore };
       const frame: FrameResult = {
         seq: f.seq,
         ts: f.ts,
         ptsMs: f.ptsMs,
         detections: dets.map((d, k) => ({ ...d, trackId: update.trackIds[k] ?? 0 })),
-        timings: { preMs: share(r.timings.preMs), inferMs: share(r.timings.inferMs), postMs: share(r.timings.postMs) },
+        timings: {
+          preMs: share(r.timings.preMs),
+          inferMs: share(r.timings.inferMs),
+          postMs: share(r.timings.postMs),
+        },
       };
       yield { type: 'frame', frame };
       yield* windowEvents(windower.push(f.ts, frame));
@@ -132,7 +143,17 @@ export async function* analyzeFrames(frames: AsyncIterable<Frame>, opts: Analyze
       const activeTracks = active.filter((t) => t.medianScore >= minTrackScore);
       yield {
         type: 'window',
-        window: { windowId: w.windowId, startTs: w.startTs, endTs: w.endTs, frames: w.items.length, detections, preMs, inferMs, postMs, activeTracks },
+        window: {
+          windowId: w.windowId,
+          startTs: w.startTs,
+          endTs: w.endTs,
+          frames: w.items.length,
+          detections,
+          preMs,
+          inferMs,
+          postMs,
+          activeTracks,
+        },
       };
     }
   }
@@ -156,5 +177,6 @@ export async function* analyzeFrames(frames: AsyncIterable<Frame>, opts: Analyze
     yield* settle(b, await b.result);
   }
   yield* windowEvents(windower.flush());
-  for (const t of tracker.finish()) yield { type: 'track-end', track: t, accepted: t.medianScore >= minTrackScore };
+  for (const t of tracker.finish())
+    yield { type: 'track-end', track: t, accepted: t.medianScore >= minTrackScore };
 }

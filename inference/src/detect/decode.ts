@@ -18,16 +18,27 @@ const YOLOX_STRIDES = [8, 16, 32] as const;
  * `[dx, dy, log w, log h, obj, cls...]` with obj and cls already sigmoided (MANIFEST.md).
  * `batchIndex` selects the image in a batched output.
  */
-export function decodeYolox(data: Float32Array, dims: readonly number[], p: DecodeParams, batchIndex = 0): Candidate[] {
+export function decodeYolox(
+  data: Float32Array,
+  dims: readonly number[],
+  p: DecodeParams,
+  batchIndex = 0,
+): Candidate[] {
   const rows = dims[1] ?? 0;
   const width = dims[2] ?? 0;
   if (width !== 5 + p.numClasses) {
-    throw new InferenceError('MODEL_BAD_OUTPUT', `yolox output has ${width} values per row, expected ${5 + p.numClasses}`);
+    throw new InferenceError(
+      'MODEL_BAD_OUTPUT',
+      `yolox output has ${width} values per row, expected ${5 + p.numClasses}`,
+    );
   }
   let expected = 0;
   for (const s of YOLOX_STRIDES) expected += Math.floor(p.inputHeight / s) * Math.floor(p.inputWidth / s);
   if (rows !== expected) {
-    throw new InferenceError('MODEL_BAD_OUTPUT', `yolox output has ${rows} rows, expected ${expected} for the input size`);
+    throw new InferenceError(
+      'MODEL_BAD_OUTPUT',
+      `yolox output has ${rows} rows, expected ${expected} for the input size`,
+    );
   }
   const out: Candidate[] = [];
   let r = 0;
@@ -66,7 +77,12 @@ export function decodeYolox(data: Float32Array, dims: readonly number[], p: Deco
  * YOLOv8/v11-style output: [1, 4 + C, N] (ultralytics default, channels first) or [1, N, 4 + C];
  * boxes are cx, cy, w, h in input pixels, class scores already sigmoided, no objectness.
  */
-export function decodeYolov8(data: Float32Array, dims: readonly number[], p: DecodeParams, batchIndex = 0): Candidate[] {
+export function decodeYolov8(
+  data: Float32Array,
+  dims: readonly number[],
+  p: DecodeParams,
+  batchIndex = 0,
+): Candidate[] {
   const a = dims[1] ?? 0;
   const b = dims[2] ?? 0;
   const channels = 4 + p.numClasses;
@@ -82,7 +98,10 @@ export function decodeYolov8(data: Float32Array, dims: readonly number[], p: Dec
     stride = 1;
     step = channels;
   } else {
-    throw new InferenceError('MODEL_BAD_OUTPUT', `yolov8 output dims [${dims.join(',')}] do not hold ${channels} channels`);
+    throw new InferenceError(
+      'MODEL_BAD_OUTPUT',
+      `yolov8 output dims [${dims.join(',')}] do not hold ${channels} channels`,
+    );
   }
   const base = batchIndex * n * channels;
   const out: Candidate[] = [];
@@ -102,7 +121,14 @@ export function decodeYolov8(data: Float32Array, dims: readonly number[], p: Dec
     const cy = data[o + stride]!;
     const w = data[o + 2 * stride]!;
     const h = data[o + 3 * stride]!;
-    out.push({ x1: cx - w / 2, y1: cy - h / 2, x2: cx + w / 2, y2: cy + h / 2, score: bestScore, classId: best });
+    out.push({
+      x1: cx - w / 2,
+      y1: cy - h / 2,
+      x2: cx + w / 2,
+      y2: cy + h / 2,
+      score: bestScore,
+      classId: best,
+    });
   }
   return out;
 }

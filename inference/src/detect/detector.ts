@@ -1,6 +1,6 @@
 import { InferenceError } from '../errors.ts';
 import type { ImageInputSpec, ModelSpec } from '../models/manifest.ts';
-import { createModelSession, type ModelSession } from '../ort/session.ts';
+import { createModelSession } from '../ort/session.ts';
 import type { ExecutionProvider, TensorData } from '../ort/protocol.ts';
 import { decodeYolov8, decodeYolox, type DecodeParams } from './decode.ts';
 import { letterboxInto, type RgbImage } from './letterbox.ts';
@@ -70,7 +70,11 @@ export async function createDetector(opts: DetectorOptions): Promise<Detector> {
     minThreshold: Math.min(...thresholds),
   };
   const decode = spec.decoder === 'yolov8' ? decodeYolov8 : spec.decoder === 'yolox' ? decodeYolox : null;
-  if (!decode) throw new InferenceError('INFER_BAD_CONFIG', `model ${spec.id}: decoder ${spec.decoder} cannot detect objects`);
+  if (!decode)
+    throw new InferenceError(
+      'INFER_BAD_CONFIG',
+      `model ${spec.id}: decoder ${spec.decoder} cannot detect objects`,
+    );
   const session = await createModelSession(opts.model.path, {
     executionProvider: opts.executionProvider,
     intraOpThreads: opts.intraOpThreads,
@@ -85,7 +89,9 @@ export async function createDetector(opts: DetectorOptions): Promise<Detector> {
   const maxDetections = opts.maxDetections ?? 300;
   const pool = createTensorPool(input);
 
-  const runChunk = async (images: readonly DetectInput[]): Promise<{ dets: Detection[][]; t: DetectTimings }> => {
+  const runChunk = async (
+    images: readonly DetectInput[],
+  ): Promise<{ dets: Detection[][]; t: DetectTimings }> => {
     const t0 = performance.now();
     const n = images.length;
     const tensor = pool.take(n);
@@ -98,9 +104,14 @@ export async function createDetector(opts: DetectorOptions): Promise<Detector> {
     const returned = result.feeds[inputName];
     if (returned) pool.give(returned);
     const out = result.outputs[session.outputs[0]?.name ?? ''];
-    if (!out || !(out.data instanceof Float32Array)) throw new InferenceError('MODEL_BAD_OUTPUT', `model ${spec.id}: no float output`);
+    if (!out || !(out.data instanceof Float32Array))
+      throw new InferenceError('MODEL_BAD_OUTPUT', `model ${spec.id}: no float output`);
     const dets = images.map((img, i) => {
-      const cands = nmsClasswise(decode(out.data as Float32Array, out.dims, params, i), nmsIou, maxDetections);
+      const cands = nmsClasswise(
+        decode(out.data as Float32Array, out.dims, params, i),
+        nmsIou,
+        maxDetections,
+      );
       const t = transforms[i]!;
       const fx = (img.sourceWidth ?? img.width) / img.width;
       const fy = (img.sourceHeight ?? img.height) / img.height;
@@ -151,7 +162,9 @@ function createTensorPool(input: ImageInputSpec): { take(n: number): TensorData;
   return {
     take(n) {
       const t = free.get(n)?.pop();
-      return t ?? { type: 'float32', data: new Float32Array(n * per), dims: [n, 3, input.height, input.width] };
+      return (
+        t ?? { type: 'float32', data: new Float32Array(n * per), dims: [n, 3, input.height, input.width] }
+      );
     },
     give(t) {
       const n = t.dims[0] ?? 1;

@@ -83,7 +83,8 @@ export function letterboxInto(
       const d = (y1 * img.width + x1) * 3;
       const di = (y + t.padY) * W + x + t.padX;
       const px = (k: number): number =>
-        (src[a + k]! * (1 - wx) + src[b + k]! * wx) * (1 - wy) + (src[c + k]! * (1 - wx) + src[d + k]! * wx) * wy;
+        (src[a + k]! * (1 - wx) + src[b + k]! * wx) * (1 - wy) +
+        (src[c + k]! * (1 - wx) + src[d + k]! * wx) * wy;
       out[o0 + di] = (px(s0) - m0) * i0;
       out[o1 + di] = (px(1) - m1) * i1;
       out[o2 + di] = (px(s2) - m2) * i2;

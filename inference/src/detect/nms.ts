@@ -13,7 +13,11 @@ function iou(a: Candidate, b: Candidate): number {
  * Class-wise greedy non-maximum suppression: a candidate is dropped when a higher-scoring candidate
  * of the same class overlaps it by more than `iouThreshold`. Returns survivors by descending score.
  */
-export function nmsClasswise(cands: readonly Candidate[], iouThreshold: number, maxDetections: number): Candidate[] {
+export function nmsClasswise(
+  cands: readonly Candidate[],
+  iouThreshold: number,
+  maxDetections: number,
+): Candidate[] {
   const sorted = [...cands].sort((a, b) => b.score - a.score);
   const kept: Candidate[] = [];
   for (const c of sorted) {

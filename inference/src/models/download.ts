@@ -62,9 +62,13 @@ export async function downloadVerified(opts: DownloadOptions): Promise<void> {
   } catch (err) {
     out.destroy();
     await rm(tmp, { force: true });
-    throw new InferenceError('MODEL_DOWNLOAD_FAILED', `model ${opts.modelId}: download from ${opts.url} broke off`, {
-      cause: err,
-    });
+    throw new InferenceError(
+      'MODEL_DOWNLOAD_FAILED',
+      `model ${opts.modelId}: download from ${opts.url} broke off`,
+      {
+        cause: err,
+      },
+    );
   }
   const actual = hash.digest('hex');
   if (actual !== opts.sha256) {

@@ -66,7 +66,10 @@ export function createModelRegistry(opts: ModelRegistryOptions = {}): ModelRegis
   const get = (id: string): ModelSpec => {
     const spec = models.get(id);
     if (!spec) {
-      throw new InferenceError('MODEL_UNKNOWN', `unknown model '${id}' (known: ${[...models.keys()].join(', ')})`);
+      throw new InferenceError(
+        'MODEL_UNKNOWN',
+        `unknown model '${id}' (known: ${[...models.keys()].join(', ')})`,
+      );
     }
     return spec;
   };
@@ -157,7 +160,17 @@ export function createModelRegistry(opts: ModelRegistryOptions = {}): ModelRegis
         return { spec, ...local };
       }
       if (!o.download) throw notFound(spec);
-      return pull(id, o);
+      try {
+        return await pull(id, o);
+      } catch (err) {
+        // Say where we looked as well as why the download failed: both are what the user must fix.
+        if (err instanceof InferenceError && err.code === 'MODEL_DOWNLOAD_FAILED') {
+          throw new InferenceError('MODEL_DOWNLOAD_FAILED', `${notFound(spec).message}; ${err.message}`, {
+            cause: err,
+          });
+        }
+        throw err;
+      }
     },
     async verify(id, signal) {
       const spec = get(id);

@@ -48,7 +48,12 @@ export type WorkerResponse =
       readonly runMs: number;
     }
   | { readonly type: 'closed'; readonly id: number }
-  | { readonly type: 'error'; readonly id: number; readonly code: 'MODEL_LOAD_FAILED' | 'INFER_FAILED'; readonly message: string };
+  | {
+      readonly type: 'error';
+      readonly id: number;
+      readonly code: 'MODEL_LOAD_FAILED' | 'INFER_FAILED';
+      readonly message: string;
+    };
 
 /** ArrayBuffers of a tensor map, for zero-copy postMessage transfer. */
 export function transferList(map: TensorMap): ArrayBuffer[] {

@@ -49,7 +49,10 @@ interface Pending {
 const WORKER_URL = new URL('./worker-entry.mjs', import.meta.url);
 
 /** Loads `modelPath` in a new worker thread. MODEL_LOAD_FAILED if ORT cannot load it. */
-export async function createModelSession(modelPath: string, opts: ModelSessionOptions = {}): Promise<ModelSession> {
+export async function createModelSession(
+  modelPath: string,
+  opts: ModelSessionOptions = {},
+): Promise<ModelSession> {
   const label = opts.label ?? modelPath;
   const worker = new Worker(WORKER_URL);
   const pending = new Map<number, Pending>();
@@ -70,7 +73,9 @@ export async function createModelSession(modelPath: string, opts: ModelSessionOp
   });
   worker.on('error', (err) => {
     closed = true;
-    failAll(new InferenceError('INFER_FAILED', `model ${label}: worker crashed: ${err.message}`, { cause: err }));
+    failAll(
+      new InferenceError('INFER_FAILED', `model ${label}: worker crashed: ${err.message}`, { cause: err }),
+    );
   });
   worker.on('exit', (code) => {
     closed = true;
@@ -78,7 +83,8 @@ export async function createModelSession(modelPath: string, opts: ModelSessionOp
   });
 
   const request = (req: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<WorkerResponse> => {
-    if (closed) return Promise.reject(new InferenceError('INFER_CLOSED', `model ${label}: session is closed`));
+    if (closed)
+      return Promise.reject(new InferenceError('INFER_CLOSED', `model ${label}: session is closed`));
     return new Promise((resolve, reject) => {
       pending.set(req.id, { resolve, reject });
       worker.postMessage(req, transfer);
@@ -103,7 +109,8 @@ export async function createModelSession(modelPath: string, opts: ModelSessionOp
     await terminate();
     throw err;
   }
-  if (loaded.type !== 'loaded') throw new InferenceError('MODEL_LOAD_FAILED', `model ${label}: unexpected reply`);
+  if (loaded.type !== 'loaded')
+    throw new InferenceError('MODEL_LOAD_FAILED', `model ${label}: unexpected reply`);
   const { inputs, outputs, executionProviders } = loaded;
 
   const close = (): Promise<void> => {

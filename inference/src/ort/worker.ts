@@ -2,7 +2,14 @@
 import { parentPort } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { transferList, type ExecutionProvider, type IoMeta, type TensorMap, type WorkerRequest, type WorkerResponse } from './protocol.ts';
+import {
+  transferList,
+  type ExecutionProvider,
+  type IoMeta,
+  type TensorMap,
+  type WorkerRequest,
+  type WorkerResponse,
+} from './protocol.ts';
 
 if (!parentPort) throw new Error('ort worker must run in a worker thread');
 const port = parentPort;
@@ -52,7 +59,12 @@ async function load(req: Extract<WorkerRequest, { type: 'load' }>): Promise<void
       executionMode: 'sequential',
     });
   } catch (err) {
-    send({ type: 'error', id: req.id, code: 'MODEL_LOAD_FAILED', message: (err as Error).message.split('\n')[0] ?? '' });
+    send({
+      type: 'error',
+      id: req.id,
+      code: 'MODEL_LOAD_FAILED',
+      message: (err as Error).message.split('\n')[0] ?? '',
+    });
     return;
   }
   send({
@@ -70,7 +82,8 @@ async function run(req: Extract<WorkerRequest, { type: 'run' }>): Promise<void> 
     return;
   }
   const feeds: Record<string, ort.Tensor> = {};
-  for (const [name, t] of Object.entries(req.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, [...t.dims]);
+  for (const [name, t] of Object.entries(req.feeds))
+    feeds[name] = new ort.Tensor(t.type, t.data, [...t.dims]);
   try {
     const t0 = performance.now();
     const result = await session.run(feeds);
@@ -86,7 +99,12 @@ async function run(req: Extract<WorkerRequest, { type: 'run' }>): Promise<void> 
       ...transferList(req.feeds),
     ]);
   } catch (err) {
-    send({ type: 'error', id: req.id, code: 'INFER_FAILED', message: (err as Error).message.split('\n')[0] ?? '' });
+    send({
+      type: 'error',
+      id: req.id,
+      code: 'INFER_FAILED',
+      message: (err as Error).message.split('\n')[0] ?? '',
+    });
   }
 }
 

@@ -1,0 +1,125 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { DEFAULT_DETECTOR_ID } from '@aima/inference';
+import { loadConfig, parseFlags } from '../config.ts';
+import { CliError } from '../errors.ts';
+import { runAnalysisJob, type AnalysisSummary } from '../jobs/analysis-job.ts';
+import { iso, mediaTime, toCsv, toTable, writeOutput } from '../output.ts';
+import { createProgress } from '../progress.ts';
+import type { CommandContext } from './context.ts';
+
+export const analyzeUsage = `usage: aima analyze <file|url> [--fps N] [--duration S] [--classes a,b] [--threshold X]
+                    [--model ID] [--window MS] [--stride MS] [--id SOURCE_ID] [--out report.json|report.csv] [--json]`;
+
+const flagsSchema = z.object({
+  fps: z.coerce.number().positive().max(120).default(5),
+  duration: z.coerce.number().positive().optional(),
+  classes: z.string().optional(),
+  threshold: z.coerce.number().min(0).max(1).optional(),
+  model: z.string().default(DEFAULT_DETECTOR_ID),
+  window: z.coerce.number().int().positive().default(1000),
+  stride: z.coerce.number().int().positive().optional(),
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (1-64)')
+    .optional(),
+  out: z
+    .string()
+    .regex(/\.(json|csv)$/i, 'must end in .json or .csv')
+    .optional(),
+  json: z.boolean().default(false),
+  progress: z.boolean().optional(),
+});
+
+export async function analyzeCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      fps: { type: 'string' },
+      duration: { type: 'string' },
+      classes: { type: 'string' },
+      threshold: { type: 'string' },
+      model: { type: 'string' },
+      window: { type: 'string' },
+      stride: { type: 'string' },
+      id: { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+      progress: { type: 'boolean' },
+    },
+  });
+  if (positionals.length !== 1) throw new CliError('CLI_USAGE', analyzeUsage.split('\n')[0]!);
+  const flags = parseFlags(flagsSchema, values);
+  const config = loadConfig(ctx.env);
+  const progress = createProgress(ctx.stderr, flags.progress ?? ctx.stderr.isTTY === true);
+  const summary = await runAnalysisJob({
+    input: positionals[0]!,
+    config,
+    modelId: flags.model,
+    fps: flags.fps,
+    durationMs: flags.duration !== undefined ? flags.duration * 1000 : undefined,
+    sourceId: flags.id,
+    classes: flags.classes
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    scoreThreshold: flags.threshold,
+    window: { lengthMs: flags.window, strideMs: flags.stride ?? flags.window },
+    onProgress: (s) => progress.update(s),
+    onDownload: (p) => {
+      if (ctx.stderr.isTTY)
+        ctx.stderr.write(`\rdownloading ${p.modelId}: ${(p.receivedBytes / 1e6).toFixed(1)} MB\x1b[K`);
+    },
+    signal: ctx.signal,
+  }).finally(() => progress.done());
+  if (flags.out) await writeOutput(flags.out, formatReport(summary, path.extname(flags.out).toLowerCase()));
+  ctx.stdout.write(flags.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary));
+  return summary.status === 'stopped' ? 130 : 0;
+}
+
+function formatReport(s: AnalysisSummary, ext: string): string {
+  if (ext === '.json') return JSON.stringify(s, null, 2) + '\n';
+  return toCsv(
+    [
+      'source_id',
+      'track_id',
+      'label',
+      'start',
+      'end',
+      'media_start',
+      'media_end',
+      'duration_s',
+      'frames',
+      'score',
+    ],
+    s.tracks.map((t) => [
+      s.sourceId,
+      t.trackId,
+      t.label,
+      iso(t.startTs),
+      iso(t.endTs),
+      mediaTime(t.startTs - s.epochMs),
+      mediaTime(t.endTs - s.epochMs),
+      ((t.endTs - t.startTs) / 1000).toFixed(1),
+      t.frames,
+      t.score.toFixed(3),
+    ]),
+  );
+}
+
+function formatSummary(s: AnalysisSummary): string {
+  const labels = [...new Set([...Object.keys(s.detectionsByClass), ...Object.keys(s.tracksByClass)])].sort(
+    (a, b) => (s.tracksByClass[b] ?? 0) - (s.tracksByClass[a] ?? 0) || a.localeCompare(b),
+  );
+  const rows = labels.map((l) => [l, s.tracksByClass[l] ?? 0, s.detectionsByClass[l] ?? 0]);
+  return (
+    `source ${s.sourceId} (${s.source}) ${s.status}\n` +
+    `${s.frames} frames at ${s.fps} fps over ${mediaTime(s.mediaMs)} of media in ${(s.wallMs / 1000).toFixed(1)} s: ` +
+    `${s.analysisFps.toFixed(1)} fps analysed, ${s.realtimeFactor.toFixed(1)}x realtime` +
+    (s.droppedFrames > 0 ? `, ${s.droppedFrames} frames dropped` : '') +
+    `\nmodel ${s.model.id} on ${s.model.executionProviders.join('/')}, ${s.windows} windows, ${s.tracks.length} tracks\n\n` +
+    (rows.length > 0 ? toTable(['class', 'tracks', 'detections'], rows) : 'nothing detected\n')
+  );
+}

@@ -1,0 +1,63 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { CliError } from './errors.ts';
+
+const envSchema = z.object({
+  AIMA_DATA_DIR: z.string().min(1).optional(),
+  AIMA_MODELS_DIR: z.string().min(1).optional(),
+  AIMA_CACHE_DIR: z.string().min(1).optional(),
+  CLICKHOUSE_URL: z.string().url().optional(),
+  AIMA_EP: z.enum(['auto', 'cpu', 'cuda', 'tensorrt']).default('auto'),
+  AIMA_THREADS: z.coerce.number().int().positive().optional(),
+  AIMA_OFFLINE: z.enum(['0', '1', 'true', 'false']).optional(),
+});
+
+/** Settings shared by every command, parsed once from the environment and frozen. */
+export interface AppConfig {
+  readonly dataDir: string;
+  readonly modelsDir: string | null;
+  readonly cacheDir: string | undefined;
+  readonly clickhouseUrl: string | undefined;
+  readonly executionProvider: 'auto' | 'cpu' | 'cuda' | 'tensorrt';
+  readonly threads: number | undefined;
+  /** Never download models (AIMA_OFFLINE=1): a missing model is an error. */
+  readonly offline: boolean;
+}
+
+export function defaultDataDir(): string {
+  const base = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
+  return path.join(base, 'aima');
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // Empty variables count as unset, as in most shells' ${VAR:-default}.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    // Never echo the value: CLICKHOUSE_URL may hold a password.
+    throw new CliError('CLI_BAD_VALUE', `environment variable ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    dataDir: path.resolve(e.AIMA_DATA_DIR ?? defaultDataDir()),
+    modelsDir: e.AIMA_MODELS_DIR ? path.resolve(e.AIMA_MODELS_DIR) : null,
+    cacheDir: e.AIMA_CACHE_DIR,
+    clickhouseUrl: e.CLICKHOUSE_URL,
+    executionProvider: e.AIMA_EP,
+    threads: e.AIMA_THREADS,
+    offline: e.AIMA_OFFLINE === '1' || e.AIMA_OFFLINE === 'true',
+  });
+}
+
+/** Validates parsed flags against a Zod schema; the error names the exact flag. */
+export function parseFlags<S extends z.ZodTypeAny>(schema: S, values: unknown): z.infer<S> {
+  const parsed = schema.safeParse(values);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const flag = issue?.path.length ? `--${issue.path.join('.')}` : 'arguments';
+    throw new CliError('CLI_BAD_VALUE', `${flag}: ${issue?.message}`);
+  }
+  return parsed.data;
+}

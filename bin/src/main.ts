@@ -1,0 +1,59 @@
+import { analyzeCommand, analyzeUsage } from './commands/analyze.ts';
+import type { CommandContext } from './commands/context.ts';
+import { modelsCommand, modelsUsage } from './commands/models.ts';
+import { queryCommand, queryUsage } from './commands/query.ts';
+import { CliError, describeError } from './errors.ts';
+
+const HELP = `aima: real-time media analyzer
+
+${analyzeUsage}
+${queryUsage}
+${modelsUsage}
+
+environment: AIMA_DATA_DIR, AIMA_MODELS_DIR, AIMA_CACHE_DIR, AIMA_OFFLINE, CLICKHOUSE_URL, FFMPEG_PATH,
+             AIMA_EP (auto|cpu|cuda|tensorrt), AIMA_THREADS
+`;
+
+const commands: Record<string, (argv: string[], ctx: CommandContext) => Promise<number>> = {
+  analyze: analyzeCommand,
+  query: queryCommand,
+  models: modelsCommand,
+};
+
+/** Runs one command; the single error boundary of the CLI. Returns the exit code. */
+export async function main(argv: string[], ctx?: Partial<CommandContext>): Promise<number> {
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  const context: CommandContext = {
+    stdout: ctx?.stdout ?? process.stdout,
+    stderr: ctx?.stderr ?? process.stderr,
+    env: ctx?.env ?? process.env,
+    signal: ctx?.signal ?? controller.signal,
+  };
+  try {
+    const [name, ...rest] = argv;
+    if (!name || name === '--help' || name === '-h' || name === 'help') {
+      context.stdout.write(HELP);
+      return name ? 0 : 2;
+    }
+    const command = commands[name];
+    if (!command) throw new CliError('CLI_UNKNOWN_COMMAND', `unknown command '${name}' (try aima --help)`);
+    return await command(rest, context);
+  } catch (err) {
+    const d = describeError(normalizeArgError(err));
+    context.stderr.write(`aima: ${d.line}\n`);
+    return d.exitCode;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** node:util parseArgs throws plain TypeErrors with ERR_PARSE_ARGS_* codes: make them usage errors. */
+function normalizeArgError(err: unknown): unknown {
+  const code = (err as { code?: unknown })?.code;
+  if (err instanceof TypeError && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+    return new CliError('CLI_USAGE', err.message);
+  }
+  return err;
+}

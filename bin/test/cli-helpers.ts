@@ -1,0 +1,39 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const MODELS_DIR = process.env.AIMA_MODELS_DIR ?? path.resolve(ROOT, '../shared/models');
+export const MEDIA_DIR = process.env.AIMA_MEDIA_DIR ?? path.resolve(ROOT, '../shared/media');
+export const VTEST = path.join(MEDIA_DIR, 'video/vtest.mp4');
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the real `bin/aima` in a child process, as a person would. */
+export function aima(
+  args: string[],
+  env: Record<string, string | undefined>,
+  timeoutMs = 120_000,
+): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/aima'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, AIMA_MODELS_DIR: MODELS_DIR, AIMA_EP: 'cpu', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
