@@ -1,0 +1,30 @@
+// npm run bench: every number is printed next to the floor measured in the same run.
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchSpine } from './spine.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const only = process.argv.slice(2);
+const suites: Record<string, () => Promise<Record<string, unknown>>> = { spine: benchSpine };
+
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  machine: {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  },
+};
+for (const [name, run] of Object.entries(suites)) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  console.log(`\n== ${name}`);
+  results[name] = await run();
+}
+await mkdir(path.join(root, 'bench/results'), { recursive: true });
+const file = path.join(root, 'bench/results', `bench-${results.date as string}.json`.replace(/:/g, '-'));
+await writeFile(file, JSON.stringify(results, null, 2) + '\n');
+await writeFile(path.join(root, 'bench/results/latest.json'), JSON.stringify(results, null, 2) + '\n');
+console.log(`\nsaved ${path.relative(root, file)}`);
