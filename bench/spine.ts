@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { decodeVideo, parseSource, resolveFfmpeg } from '@aima/ingest';
-import { createModelRegistry } from '@aima/inference';
+import { createModelRegistry, createModelSession, type ModelSession, type TensorMap } from '@aima/inference';
 import { loadConfig } from '../bin/src/config.ts';
 import { runAnalysisJob } from '../bin/src/jobs/analysis-job.ts';
 
@@ -17,23 +17,48 @@ const shared = process.env.AIMA_SHARED_DIR ?? path.resolve(root, '../shared');
 const modelsDir = process.env.AIMA_MODELS_DIR ?? path.join(shared, 'models');
 const VTEST = path.join(process.env.AIMA_MEDIA_DIR ?? path.join(shared, 'media'), 'video/vtest.mp4');
 
-async function bareOrt(modelPath: string, runs: number): Promise<{ fps: number; msPerRun: number }> {
+const tensorOf = (): TensorMap => ({
+  images: {
+    type: 'float32',
+    data: new Float32Array(3 * 416 * 416).map(() => Math.random() * 255),
+    dims: [1, 3, 416, 416],
+  },
+});
+
+/** Bare ORT in this thread: one session, all cores as intra-op threads, spin-waiting on (ORT's default). */
+async function bareOrtSingle(modelPath: string, runs: number): Promise<number> {
+  const threads = os.availableParallelism();
   const s = await ort.InferenceSession.create(modelPath, {
     executionProviders: ['cpu'],
-    intraOpNumThreads: os.availableParallelism(),
+    intraOpNumThreads: threads,
     graphOptimizationLevel: 'all',
   });
-  const tensor = new ort.Tensor(
-    'float32',
-    new Float32Array(3 * 416 * 416).map(() => Math.random() * 255),
-    [1, 3, 416, 416],
-  );
+  const t = tensorOf().images!;
+  const tensor = new ort.Tensor('float32', t.data as Float32Array, [...t.dims]);
   for (let i = 0; i < 5; i++) await s.run({ images: tensor });
   const t0 = performance.now();
   for (let i = 0; i < runs; i++) await s.run({ images: tensor });
-  const ms = performance.now() - t0;
+  const fps = (runs * 1000) / (performance.now() - t0);
   await s.release();
-  return { fps: (runs * 1000) / ms, msPerRun: ms / runs };
+  return fps;
+}
+
+/** Bare ORT as the pipeline runs it: `instances` worker sessions fed back to back, no decoding at all. */
+async function bareOrtPool(modelPath: string, runs: number, instances: number): Promise<number> {
+  const threads = Math.max(1, Math.floor(os.availableParallelism() / instances));
+  const sessions = await Promise.all(
+    Array.from({ length: instances }, () => createModelSession(modelPath, { intraOpThreads: threads })),
+  );
+  const loop = async (s: ModelSession, n: number): Promise<void> => {
+    let feeds = tensorOf();
+    for (let i = 0; i < n; i++) feeds = (await s.run(feeds)).feeds;
+  };
+  await Promise.all(sessions.map((s) => loop(s, 5)));
+  const t0 = performance.now();
+  await Promise.all(sessions.map((s) => loop(s, Math.ceil(runs / instances))));
+  const fps = (instances * Math.ceil(runs / instances) * 1000) / (performance.now() - t0);
+  await Promise.all(sessions.map((s) => s.close()));
+  return fps;
 }
 
 async function bareFfmpeg(): Promise<{ fps: number; frames: number }> {
@@ -71,9 +96,15 @@ async function ourIngest(): Promise<{ fps: number; frames: number }> {
 
 export async function benchSpine(): Promise<Record<string, unknown>> {
   const model = await createModelRegistry({ modelsDir }).resolve('yolox-nano');
-  const a = await bareOrt(model.path, 100);
+  const instances = Math.min(2, os.availableParallelism());
+  const single = await bareOrtSingle(model.path, 100);
+  const pool = await bareOrtPool(model.path, 100, instances);
+  // The floor is the best bare configuration on this machine, whichever the pipeline uses.
+  const a = { fps: Math.max(single, pool) };
+  console.log(`(a) bare ORT run(), YOLOX-Nano 416x416, pre-built tensors: ${a.fps.toFixed(1)} fps`);
   console.log(
-    `(a) bare ORT run(), YOLOX-Nano 416x416, pre-built tensor: ${a.fps.toFixed(1)} fps (${a.msPerRun.toFixed(1)} ms/run)`,
+    `    = max(one session x ${os.availableParallelism()} threads, spinning: ${single.toFixed(1)} fps; ` +
+      `${instances} worker sessions x 1 thread: ${pool.toFixed(1)} fps)`,
   );
   const b = await bareFfmpeg();
   console.log(`(b) bare ffmpeg decode+scale to 416x312 rgb24: ${b.fps.toFixed(0)} fps (${b.frames} frames)`);
@@ -100,7 +131,9 @@ export async function benchSpine(): Promise<Record<string, unknown>> {
     console.log(`    (c)/(a) = ${(c / a.fps).toFixed(3)}  (target ≥ 0.9)`);
     return {
       bareOrtFps: a.fps,
-      bareOrtMsPerRun: a.msPerRun,
+      bareOrtSingleSessionFps: single,
+      bareOrtPoolFps: pool,
+      ortInstances: instances,
       bareFfmpegFps: b.fps,
       ingestFps: ing.fps,
       ingestOverBareFfmpeg: ing.fps / b.fps,

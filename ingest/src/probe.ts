@@ -48,7 +48,11 @@ const FfprobeJson = z.object({
 type FfprobeStream = z.infer<typeof Stream>;
 type FfprobeOutput = z.infer<typeof FfprobeJson>;
 
-const DEFAULT_FEATURES: FfmpegFeatures = { rtspTimeout: 'timeout', fpsMode: true };
+const DEFAULT_FEATURES: FfmpegFeatures = {
+  rtspTimeout: 'timeout',
+  fpsMode: true,
+  showinfoChecksumOption: true,
+};
 
 /**
  * Probe a source with ffprobe. A source without a video stream is not an error here (audio-only

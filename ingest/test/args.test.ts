@@ -12,8 +12,8 @@ import {
 import { featuresFromHelp } from '../src/ffmpeg/features.ts';
 import { fluentArgv } from '../src/ffmpeg/process.ts';
 
-const modern: FfmpegFeatures = { rtspTimeout: 'timeout', fpsMode: true };
-const old: FfmpegFeatures = { rtspTimeout: 'stimeout', fpsMode: false };
+const modern: FfmpegFeatures = { rtspTimeout: 'timeout', fpsMode: true, showinfoChecksumOption: true };
+const old: FfmpegFeatures = { rtspTimeout: 'stimeout', fpsMode: false, showinfoChecksumOption: false };
 
 describe('sourceInputOptions', () => {
   it('adds nothing for files', () => {
@@ -60,8 +60,8 @@ describe('video and audio arguments', () => {
   const file = { kind: 'file' as const, input: '/m/v.mp4' };
 
   it('builds the filter chain: fps, explicit scale, showinfo', () => {
-    expect(videoFilter({ width: 416, height: 312 }, 5)).toBe('fps=5,scale=416:312,showinfo');
-    expect(videoFilter({ width: 480, height: 360 })).toBe('scale=480:360,showinfo');
+    expect(videoFilter({ width: 416, height: 312 }, 5)).toBe('fps=5,scale=416:312:flags=bilinear,showinfo');
+    expect(videoFilter({ width: 480, height: 360 })).toBe('scale=480:360:flags=bilinear,showinfo');
   });
 
   it('decodes one mapped stream to raw frames at passthrough timing', () => {
@@ -82,7 +82,7 @@ describe('video and audio arguments', () => {
         '-sn',
         '-dn',
         '-vf',
-        'fps=5,scale=416:312,showinfo',
+        'fps=5,scale=416:312:flags=bilinear,showinfo=checksum=0',
         '-fps_mode',
         'passthrough',
       ],
@@ -145,13 +145,17 @@ describe('featuresFromHelp', () => {
   it('recognises old and new option spellings', () => {
     const rtsp4 = '  -timeout  <int> .D. listen...\n  -stimeout <int> .D. socket timeout\n';
     const rtsp5 = '  -listen_timeout <int> .D. ...\n  -timeout <int64> .D. socket I/O\n';
-    expect(featuresFromHelp(rtsp4, '-vsync  video sync method')).toEqual({
+    expect(featuresFromHelp(rtsp4, '-vsync  video sync method', 'showinfo AVOptions:\n')).toEqual({
       rtspTimeout: 'stimeout',
       fpsMode: false,
+      showinfoChecksumOption: false,
     });
-    expect(featuresFromHelp(rtsp5, '-fps_mode  set framerate mode')).toEqual({
+    const showinfo5 =
+      'showinfo AVOptions:\n   checksum          <boolean>    ..FV....... calculate checksums\n';
+    expect(featuresFromHelp(rtsp5, '-fps_mode  set framerate mode', showinfo5)).toEqual({
       rtspTimeout: 'timeout',
       fpsMode: true,
+      showinfoChecksumOption: true,
     });
   });
 });

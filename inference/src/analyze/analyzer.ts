@@ -11,7 +11,7 @@ export interface AnalyzerOptions {
   readonly tracker?: TrackerOptions;
   /** A track whose median score ends below this is a false positive and is not kept (default 0.5). */
   readonly minTrackScore?: number;
-  /** Model calls in flight at once: one running while the next is prepared (default 2). */
+  /** Model calls in flight at once (default: one per model instance plus one being prepared). */
   readonly depth?: number;
   /** Size of the source picture, when frames were scaled down by ingest: boxes are reported in it. */
   readonly sourceWidth?: number;
@@ -72,7 +72,7 @@ export async function* analyzeFrames(
     strideMs: opts.window?.strideMs ?? opts.window?.lengthMs ?? 1000,
   });
   const { detector } = opts;
-  const depth = Math.max(1, opts.depth ?? 2);
+  const depth = Math.max(1, opts.depth ?? detector.instances + 1);
   const minTrackScore = opts.minTrackScore ?? 0.5;
   const tracker = createTracker(opts.tracker);
   const windower = createWindower<FrameResult>(spec);

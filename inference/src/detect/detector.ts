@@ -1,6 +1,7 @@
+import os from 'node:os';
 import { InferenceError } from '../errors.ts';
 import type { ImageInputSpec, ModelSpec } from '../models/manifest.ts';
-import { createModelSession } from '../ort/session.ts';
+import { createModelSession, type ModelSession } from '../ort/session.ts';
 import type { ExecutionProvider, TensorData } from '../ort/protocol.ts';
 import { decodeYolov8, decodeYolox, type DecodeParams } from './decode.ts';
 import { letterboxInto, type RgbImage } from './letterbox.ts';
@@ -11,6 +12,13 @@ import type { Detection, LetterboxTransform } from './types.ts';
 export interface DetectorOptions extends Partial<ThresholdConfig> {
   readonly model: { readonly spec: ModelSpec; readonly path: string };
   readonly executionProvider?: ExecutionProvider;
+  /**
+   * Model instances, each in its own worker thread, taking consecutive batches in turn (like
+   * Triton's instance groups). Default: one per 2 cores up to 2, so small models use both cores
+   * through parallel frames rather than through intra-op threads, which scale poorly on them.
+   */
+  readonly instances?: number;
+  /** ORT intra-op threads per instance (default: cores / instances). */
   readonly intraOpThreads?: number;
   /** IoU above which same-class boxes are suppressed (default 0.45). */
   readonly nmsIou?: number;
@@ -39,6 +47,8 @@ export interface DetectResult {
 export interface Detector {
   readonly spec: ModelSpec;
   readonly labels: readonly string[];
+  /** Model instances running in parallel; the analyzer keeps this many calls (plus one) in flight. */
+  readonly instances: number;
   /** Largest batch one model call takes (1 for fixed-batch exports such as YOLOX-Nano). */
   readonly maxBatch: number;
   readonly executionProviders: readonly string[];
@@ -75,11 +85,21 @@ export async function createDetector(opts: DetectorOptions): Promise<Detector> {
       'INFER_BAD_CONFIG',
       `model ${spec.id}: decoder ${spec.decoder} cannot detect objects`,
     );
-  const session = await createModelSession(opts.model.path, {
-    executionProvider: opts.executionProvider,
-    intraOpThreads: opts.intraOpThreads,
-    label: spec.id,
-  });
+  const cores = os.availableParallelism();
+  const instances = Math.max(
+    1,
+    opts.instances ?? Number(process.env.AIMA_ORT_INSTANCES || Math.min(2, cores)),
+  );
+  const sessions = await openInstances(instances, () =>
+    createModelSession(opts.model.path, {
+      executionProvider: opts.executionProvider,
+      intraOpThreads: opts.intraOpThreads ?? Math.max(1, Math.floor(cores / instances)),
+      label: spec.id,
+    }),
+  );
+  const session = sessions[0]!;
+  // Least busy instance first; ties go to the lowest index, so one instance serves a slow stream alone.
+  const pick = (): (typeof sessions)[number] => sessions.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
   const inMeta = session.inputs.find((i) => i.name === input.name) ?? session.inputs[0];
   if (!inMeta) throw new InferenceError('MODEL_LOAD_FAILED', `model ${spec.id} has no inputs`);
   const batchDim = inMeta.dims[0];
@@ -99,7 +119,7 @@ export async function createDetector(opts: DetectorOptions): Promise<Detector> {
       letterboxInto(img, input, tensor.data as Float32Array, i * 3 * input.width * input.height),
     );
     const t1 = performance.now();
-    const result = await session.run({ [inputName]: tensor });
+    const result = await pick().run({ [inputName]: tensor });
     const t2 = performance.now();
     const returned = result.feeds[inputName];
     if (returned) pool.give(returned);
@@ -132,10 +152,15 @@ export async function createDetector(opts: DetectorOptions): Promise<Detector> {
     return { dets, t: { preMs: t1 - t0, inferMs: result.runMs, postMs: performance.now() - t2 } };
   };
 
+  async function closeAll(): Promise<void> {
+    await Promise.all(sessions.map((x) => x.close()));
+  }
+
   return {
     spec,
     labels,
     maxBatch,
+    instances,
     executionProviders: session.executionProviders,
     async detect(images) {
       const chunks: Promise<{ dets: Detection[][]; t: DetectTimings }>[] = [];
@@ -150,9 +175,21 @@ export async function createDetector(opts: DetectorOptions): Promise<Detector> {
         },
       };
     },
-    close: () => session.close(),
-    [Symbol.asyncDispose]: () => session.close(),
+    close: closeAll,
+    [Symbol.asyncDispose]: closeAll,
   };
+}
+
+/** Opens n sessions; if any fails, closes the others before rethrowing (no stray worker threads). */
+async function openInstances(n: number, open: () => Promise<ModelSession>): Promise<ModelSession[]> {
+  const settled = await Promise.allSettled(Array.from({ length: n }, open));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const opened = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  if (failed) {
+    await Promise.all(opened.map((x) => x.close()));
+    throw failed.reason;
+  }
+  return opened;
 }
 
 /** Input tensors are allocated once per batch size and handed back by the worker for reuse. */

@@ -21,7 +21,7 @@ export function letterboxTransform(w: number, h: number, spec: ImageInputSpec): 
 /**
  * Writes `img` letterboxed into `out` (NCHW float32, one image at `offset` floats) in the model's
  * colour order and normalisation. Resizes bilinearly when the image is not already the fitted size;
- * the ingest layer normally asks ffmpeg for the fitted size, so the fast path is a plain copy.
+ * the ingest layer normally asks ffmpeg for the fitted size, so the hot path is a table lookup per byte.
  */
 export function letterboxInto(
   img: RgbImage,
@@ -31,34 +31,30 @@ export function letterboxInto(
 ): LetterboxTransform {
   const t = letterboxTransform(img.width, img.height, spec);
   const W = spec.width;
-  const H = spec.height;
-  const plane = W * H;
+  const plane = W * spec.height;
   const nw = Math.min(W, Math.round(img.width * t.scale));
-  const nh = Math.min(H, Math.round(img.height * t.scale));
-  // Channel c of the model reads source byte (swap ? 2 - c : c) of each pixel.
+  const nh = Math.min(spec.height, Math.round(img.height * t.scale));
+  // Model channel c reads source byte (swap ? 2 - c : c) of each pixel.
   const swap = (spec.colorOrder === 'BGR') !== (img.bgr === true);
-  const mean = spec.mean;
-  const inv = [1 / spec.std[0], 1 / spec.std[1], 1 / spec.std[2]] as const;
-  for (let c = 0; c < 3; c++) {
-    const padValue = (spec.letterbox.pad - mean[c]!) * inv[c]!;
-    out.fill(padValue, offset + c * plane, offset + (c + 1) * plane);
-  }
-  const src = img.data;
-  const o0 = offset;
-  const o1 = offset + plane;
-  const o2 = offset + 2 * plane;
   const s0 = swap ? 2 : 0;
   const s2 = swap ? 0 : 2;
-  const m0 = mean[0]!, m1 = mean[1]!, m2 = mean[2]!; // prettier-ignore
-  const i0 = inv[0], i1 = inv[1], i2 = inv[2]; // prettier-ignore
+  const lut = normalisationLut(spec);
+  const l0 = lut.subarray(0, 256);
+  const l1 = lut.subarray(256, 512);
+  const l2 = lut.subarray(512, 768);
+  const p0 = offset;
+  const p1 = offset + plane;
+  const p2 = offset + 2 * plane;
+  fillPadding(out, spec, t, nw, nh, [p0, p1, p2], [lut[768]!, lut[769]!, lut[770]!]);
+  const src = img.data;
   if (nw === img.width && nh === img.height) {
     for (let y = 0; y < nh; y++) {
       let si = y * img.width * 3;
-      let di = (y + t.padY) * W + t.padX;
-      for (let x = 0; x < nw; x++, si += 3, di++) {
-        out[o0 + di] = (src[si + s0]! - m0) * i0;
-        out[o1 + di] = (src[si + 1]! - m1) * i1;
-        out[o2 + di] = (src[si + s2]! - m2) * i2;
+      const row = (y + t.padY) * W + t.padX;
+      for (let di = row, end = row + nw; di < end; di++, si += 3) {
+        out[p0 + di] = l0[src[si + s0]!]!;
+        out[p1 + di] = l1[src[si + 1]!]!;
+        out[p2 + di] = l2[src[si + s2]!]!;
       }
     }
     return t;
@@ -67,6 +63,8 @@ export function letterboxInto(
   const sy = img.height / nh;
   const maxX = img.width - 1;
   const maxY = img.height - 1;
+  const [m0, m1, m2] = spec.mean;
+  const [d0, d1, d2] = spec.std;
   for (let y = 0; y < nh; y++) {
     const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), maxY);
     const y0 = Math.floor(fy);
@@ -85,10 +83,52 @@ export function letterboxInto(
       const px = (k: number): number =>
         (src[a + k]! * (1 - wx) + src[b + k]! * wx) * (1 - wy) +
         (src[c + k]! * (1 - wx) + src[d + k]! * wx) * wy;
-      out[o0 + di] = (px(s0) - m0) * i0;
-      out[o1 + di] = (px(1) - m1) * i1;
-      out[o2 + di] = (px(s2) - m2) * i2;
+      out[p0 + di] = (px(s0) - m0) / d0;
+      out[p1 + di] = (px(1) - m1) / d1;
+      out[p2 + di] = (px(s2) - m2) / d2;
     }
   }
   return t;
+}
+
+const luts = new WeakMap<ImageInputSpec, Float32Array>();
+
+/** 3×256 normalised values (model channel order) plus the 3 normalised pad values, per spec. */
+function normalisationLut(spec: ImageInputSpec): Float32Array {
+  let lut = luts.get(spec);
+  if (!lut) {
+    lut = new Float32Array(771);
+    for (let c = 0; c < 3; c++) {
+      for (let v = 0; v < 256; v++) lut[c * 256 + v] = (v - spec.mean[c]!) / spec.std[c]!;
+      lut[768 + c] = (spec.letterbox.pad - spec.mean[c]!) / spec.std[c]!;
+    }
+    luts.set(spec, lut);
+  }
+  return lut;
+}
+
+/** Writes the pad value only where the image does not cover the input (usually a bottom band). */
+function fillPadding(
+  out: Float32Array,
+  spec: ImageInputSpec,
+  t: LetterboxTransform,
+  nw: number,
+  nh: number,
+  planes: readonly [number, number, number],
+  pads: readonly [number, number, number],
+): void {
+  const W = spec.width;
+  for (let c = 0; c < 3; c++) {
+    const base = planes[c]!;
+    const v = pads[c]!;
+    out.fill(v, base, base + t.padY * W);
+    out.fill(v, base + (t.padY + nh) * W, base + spec.height * W);
+    if (nw < W) {
+      for (let y = t.padY; y < t.padY + nh; y++) {
+        const row = base + y * W;
+        out.fill(v, row, row + t.padX);
+        out.fill(v, row + t.padX + nw, row + W);
+      }
+    }
+  }
 }

@@ -27,6 +27,8 @@ export type WorkerRequest =
       readonly modelPath: string;
       readonly executionProvider: ExecutionProvider;
       readonly intraOpThreads: number;
+      /** Let ORT's pool threads busy-wait between ops; fast alone, collapses when cores are shared. */
+      readonly allowSpinning: boolean;
     }
   | { readonly type: 'run'; readonly id: number; readonly feeds: TensorMap }
   | { readonly type: 'close'; readonly id: number };

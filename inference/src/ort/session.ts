@@ -14,6 +14,8 @@ export interface ModelSessionOptions {
   readonly executionProvider?: ExecutionProvider;
   /** ORT intra-op threads (default: all cores). */
   readonly intraOpThreads?: number;
+  /** ORT pool threads busy-wait between ops (default false: the pipeline shares cores with ffmpeg). */
+  readonly allowSpinning?: boolean;
   /** Label used in error messages (the model id). */
   readonly label?: string;
 }
@@ -104,6 +106,7 @@ export async function createModelSession(
       modelPath,
       executionProvider: opts.executionProvider ?? 'auto',
       intraOpThreads: opts.intraOpThreads ?? os.availableParallelism(),
+      allowSpinning: opts.allowSpinning ?? process.env.AIMA_ORT_SPIN === '1',
     });
   } catch (err) {
     await terminate();

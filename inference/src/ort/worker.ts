@@ -57,6 +57,12 @@ async function load(req: Extract<WorkerRequest, { type: 'load' }>): Promise<void
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
+      extra: {
+        session: {
+          intra_op: { allow_spinning: req.allowSpinning ? '1' : '0' },
+          inter_op: { allow_spinning: '0' },
+        },
+      },
     });
   } catch (err) {
     send({

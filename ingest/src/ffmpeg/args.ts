@@ -9,6 +9,8 @@ export interface FfmpegFeatures {
   readonly rtspTimeout: 'timeout' | 'stimeout';
   /** `-fps_mode` exists (ffmpeg >= 5.1); older builds only know the now-deprecated `-vsync`. */
   readonly fpsMode: boolean;
+  /** showinfo takes `checksum=0` (ffmpeg >= 5): skips an adler32 of every plane, ~0.4 ms a frame. */
+  readonly showinfoChecksumOption: boolean;
 }
 
 /** What the argument builders need to know about a source. */
@@ -101,13 +103,14 @@ function evenWithin(value: number): number {
 }
 
 /** `fps` first so that scaling only touches the frames we keep; showinfo last reports their PTS. */
-export function videoFilter(size: Size, fps?: number): string {
+export function videoFilter(size: Size, fps?: number, features?: FfmpegFeatures): string {
   const filters = [
     ...(fps === undefined ? [] : [`fps=${fps}`]),
     // Always an explicit size, even when it equals the source: a live stream may change
     // resolution mid-way, and the reader slices stdout into frames of exactly this size.
-    `scale=${size.width}:${size.height}`,
-    'showinfo',
+    // Bilinear: detectors do not need bicubic's sharpness, and it costs ~20% less CPU per frame.
+    `scale=${size.width}:${size.height}:flags=bilinear`,
+    features?.showinfoChecksumOption ? 'showinfo=checksum=0' : 'showinfo',
   ];
   return filters.join(',');
 }
@@ -127,7 +130,7 @@ export function videoArgs(src: ArgSource, features: FfmpegFeatures, opts: VideoA
     input: src.input,
     outputOptions: [
       ...['-map', `0:${opts.streamIndex}`, '-an', '-sn', '-dn'],
-      ...['-vf', videoFilter(opts.size, opts.fps)],
+      ...['-vf', videoFilter(opts.size, opts.fps, features)],
       // rawvideo has no timestamps, so ffmpeg would default to constant-frame-rate output and
       // duplicate/drop frames; passthrough keeps one output frame per showinfo line.
       ...(features.fpsMode ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough']),

@@ -11,19 +11,22 @@ const cache = new Map<string, Promise<FfmpegFeatures>>();
 export function detectFeatures(binary: string): Promise<FfmpegFeatures> {
   let found = cache.get(binary);
   if (found === undefined) {
-    found = Promise.all([help(binary, ['-h', 'demuxer=rtsp']), help(binary, ['-h', 'long'])]).then(
-      ([rtsp, long]) => featuresFromHelp(rtsp, long),
-    );
+    found = Promise.all([
+      help(binary, ['-h', 'demuxer=rtsp']),
+      help(binary, ['-h', 'long']),
+      help(binary, ['-h', 'filter=showinfo']),
+    ]).then(([rtsp, long, showinfo]) => featuresFromHelp(rtsp, long, showinfo));
     cache.set(binary, found);
   }
   return found;
 }
 
 /** Pure part of detectFeatures, for tests. */
-export function featuresFromHelp(rtspHelp: string, longHelp: string): FfmpegFeatures {
+export function featuresFromHelp(rtspHelp: string, longHelp: string, showinfoHelp = ''): FfmpegFeatures {
   return {
     rtspTimeout: /^\s*-stimeout\b/m.test(rtspHelp) ? 'stimeout' : 'timeout',
     fpsMode: /^\s*-fps_mode\b/m.test(longHelp),
+    showinfoChecksumOption: /^\s*checksum\b/m.test(showinfoHelp),
   };
 }
 
