@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { decodeVideo, parseSource, resolveFfmpeg } from '@aima/ingest';
 import { createModelRegistry, createModelSession, type ModelSession, type TensorMap } from '@aima/inference';
 import { loadConfig } from '../bin/src/config.ts';
-import { runAnalysisJob } from '../bin/src/jobs/analysis-job.ts';
+import { makeSourceId, openRuntime, runAnalysisJob } from '@aima/dashboard';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shared = process.env.AIMA_SHARED_DIR ?? path.resolve(root, '../shared');
@@ -120,7 +120,9 @@ export async function benchSpine(): Promise<Record<string, unknown>> {
       AIMA_MODELS_DIR: modelsDir,
       AIMA_EP: 'cpu',
     });
-    const s = await runAnalysisJob({ input: VTEST, config, modelId: 'yolox-nano', fps: 10 });
+    const source = parseSource(VTEST);
+    await using runtime = await openRuntime({ ...config, modelId: 'yolox-nano' });
+    const s = await runAnalysisJob(runtime, { source, sourceId: makeSourceId(source), fps: 10 });
     const c = s.analysisFps;
     console.log(
       `(c) full pipeline decode→preprocess→infer→NMS→track→store (chDB), every frame: ${c.toFixed(1)} fps, ${s.frames} frames, ${s.realtimeFactor.toFixed(2)}x realtime`,

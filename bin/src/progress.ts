@@ -1,12 +1,6 @@
 /** Progress output on stderr: a bar for files (known duration), a spinner for live sources. */
-export interface ProgressState {
-  readonly frames: number;
-  /** Media time analysed so far, ms. */
-  readonly mediaMs: number;
-  /** Total media time, ms; null for live sources. */
-  readonly totalMs: number | null;
-  readonly dropped: number;
-}
+export type { JobProgress as ProgressState } from '@aima/dashboard';
+import type { JobProgress as ProgressState } from '@aima/dashboard';
 
 export interface Progress {
   update(s: ProgressState): void;

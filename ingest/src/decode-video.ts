@@ -13,6 +13,7 @@ import type { DecodeStream, DecodeVideoOptions, Frame, PixelFormat, SourceRef } 
 interface RawFrame {
   readonly data: Uint8Array;
   readonly ptsMs: number;
+  readonly receivedAt: number;
 }
 
 /**
@@ -93,6 +94,7 @@ export async function decodeVideo(
         proc.stdout,
         { recordBytes: size.width * size.height * 3, discarding: () => session.stopping },
         async (data) => {
+          const receivedAt = performance.timeOrigin + performance.now();
           const raw = await pts.next();
           // No PTS printed (NOPTS, or stderr already gone): continue the cadence.
           let ptsMs: number;
@@ -103,7 +105,7 @@ export async function decodeVideo(
             ptsMs = Math.round((raw - origin) * 1000) / 1000;
           }
           lastPtsMs = ptsMs;
-          await session.put({ data, ptsMs });
+          await session.put({ data, ptsMs, receivedAt });
         },
       ),
     toItem: (raw, seq) => ({
@@ -114,6 +116,7 @@ export async function decodeVideo(
       height: size.height,
       format,
       data: raw.data,
+      receivedAt: raw.receivedAt,
     }),
     finalize: (exit) =>
       endOfStreamError(src, proc, exit, {

@@ -54,6 +54,11 @@ export interface Frame {
   readonly height: number;
   readonly format: PixelFormat;
   readonly data: Uint8Array;
+  /**
+   * Wall-clock ms (fractional) when ffmpeg handed the frame over, before any queueing: the start
+   * of the end-to-end latency a viewer sees. Absent for frames not produced by decodeVideo.
+   */
+  readonly receivedAt?: number;
 }
 
 /** 16 kHz mono float32 PCM in [-1, 1]. */

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { DEFAULT_DETECTOR_ID } from '@aima/inference';
 import { loadConfig, parseFlags } from '../config.ts';
 import { CliError } from '../errors.ts';
-import { runAnalysisJob, type AnalysisSummary } from '../jobs/analysis-job.ts';
+import { parseSource } from '@aima/ingest';
+import { makeSourceId, openRuntime, runAnalysisJob, type AnalysisSummary } from '@aima/dashboard';
 import { iso, mediaTime, toCsv, toTable, writeOutput } from '../output.ts';
 import { createProgress } from '../progress.ts';
 import type { CommandContext } from './context.ts';
@@ -54,26 +55,36 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
   const flags = parseFlags(flagsSchema, values);
   const config = loadConfig(ctx.env);
   const progress = createProgress(ctx.stderr, flags.progress ?? ctx.stderr.isTTY === true);
-  const summary = await runAnalysisJob({
-    input: positionals[0]!,
-    config,
+  const source = parseSource(positionals[0]!);
+  const runtime = await openRuntime({
+    ...config,
     modelId: flags.model,
-    fps: flags.fps,
-    durationMs: flags.duration !== undefined ? flags.duration * 1000 : undefined,
-    sourceId: flags.id,
     classes: flags.classes
       ?.split(',')
-      .map((s) => s.trim())
+      .map((c) => c.trim())
       .filter(Boolean),
     scoreThreshold: flags.threshold,
-    window: { lengthMs: flags.window, strideMs: flags.stride ?? flags.window },
-    onProgress: (s) => progress.update(s),
     onDownload: (p) => {
       if (ctx.stderr.isTTY)
         ctx.stderr.write(`\rdownloading ${p.modelId}: ${(p.receivedBytes / 1e6).toFixed(1)} MB\x1b[K`);
     },
     signal: ctx.signal,
-  }).finally(() => progress.done());
+  });
+  let summary: AnalysisSummary;
+  try {
+    summary = await runAnalysisJob(runtime, {
+      source,
+      sourceId: flags.id ?? makeSourceId(source),
+      fps: flags.fps,
+      durationMs: flags.duration !== undefined ? flags.duration * 1000 : undefined,
+      window: { lengthMs: flags.window, strideMs: flags.stride ?? flags.window },
+      onProgress: (s) => progress.update(s),
+      signal: ctx.signal,
+    });
+  } finally {
+    progress.done();
+    await runtime.close();
+  }
   if (flags.out) await writeOutput(flags.out, formatReport(summary, path.extname(flags.out).toLowerCase()));
   ctx.stdout.write(flags.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary));
   return summary.status === 'stopped' ? 130 : 0;

@@ -4,7 +4,7 @@ import { BUILTIN_MODELS, InferenceError } from '@aima/inference';
 import type { Segment, SourceRecord } from '@aima/storage';
 import { loadConfig, parseFlags } from '../config.ts';
 import { CliError } from '../errors.ts';
-import { openStore } from '../jobs/analysis-job.ts';
+import { openStore } from '@aima/dashboard';
 import { iso, mediaTime, toCsv, toTable, writeOutput } from '../output.ts';
 import type { CommandContext } from './context.ts';
 
@@ -58,9 +58,8 @@ export async function queryCommand(argv: string[], ctx: CommandContext): Promise
   });
   if (positionals.length > 0) throw new CliError('CLI_USAGE', queryUsage.split('\n')[0]!);
   const flags = parseFlags(flagsSchema, values);
-  const store = await openStore(loadConfig(ctx.env));
+  const store = await openStore({ ...loadConfig(ctx.env), signal: ctx.signal });
   try {
-    await store.migrate(ctx.signal);
     if (flags.class && !knownLabels(await store.labels(undefined, ctx.signal)).has(flags.class)) {
       throw new InferenceError(
         'INFER_UNKNOWN_CLASS',

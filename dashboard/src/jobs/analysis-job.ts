@@ -1,34 +1,46 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { decodeVideo, parseSource, type SourceRef } from '@aima/ingest';
-import {
-  analyzeFrames,
-  createDetector,
-  createModelRegistry,
-  type DownloadProgress,
-  type TrackerOptions,
-} from '@aima/inference';
-import { createStore, type SourceRecord, type Store, type TrackRecord } from '@aima/storage';
-import type { AppConfig } from '../config.ts';
-import { describeError } from '../errors.ts';
-import type { ProgressState } from '../progress.ts';
+import { decodeVideo, type Frame, type SourceRef } from '@aima/ingest';
+import { analyzeFrames, type AnalysisEvent, type Detector, type TrackerOptions } from '@aima/inference';
+import type { SourceRecord, Store, TrackRecord } from '@aima/storage';
 import { createAnalysisSink } from './sink.ts';
 
-export interface AnalysisJobOptions {
-  readonly input: string;
-  readonly config: AppConfig;
-  readonly modelId: string;
+/** Progress of one job, for progress bars and the sources page. */
+export interface JobProgress {
+  readonly frames: number;
+  /** Media time analysed so far, ms. */
+  readonly mediaMs: number;
+  /** Total media time, ms; null for live sources. */
+  readonly totalMs: number | null;
+  readonly dropped: number;
+}
+
+/** An analysed frame with the pixels it was analysed on, for live previews. */
+export interface LiveFrame {
+  readonly event: Extract<AnalysisEvent, { type: 'frame' }>;
+  readonly frame: Frame;
+}
+
+export interface JobHooks {
+  readonly onProgress?: (p: JobProgress) => void;
+  /** Every analysis event, in order (frames come with their pixels through onFrame as well). */
+  readonly onEvent?: (e: AnalysisEvent) => void;
+  readonly onFrame?: (f: LiveFrame) => void;
+}
+
+export interface AnalysisJobOptions extends JobHooks {
+  readonly source: SourceRef;
+  readonly sourceId: string;
   /** Analysis frame rate. */
   readonly fps: number;
   readonly durationMs?: number;
-  readonly sourceId?: string;
-  readonly classes?: readonly string[];
-  readonly scoreThreshold?: number;
+  /** Read files at their native rate, as if live. */
+  readonly realtime?: boolean;
   readonly window?: { readonly lengthMs?: number; readonly strideMs?: number };
   readonly tracker?: TrackerOptions;
-  readonly onProgress?: (s: ProgressState) => void;
-  readonly onDownload?: (p: DownloadProgress) => void;
   readonly signal?: AbortSignal;
+  /** Extra fields stored in the source row's meta. */
+  readonly meta?: Readonly<Record<string, unknown>>;
 }
 
 export interface AnalysisSummary {
@@ -53,6 +65,7 @@ export interface AnalysisSummary {
   readonly timingsMs: { readonly pre: number; readonly infer: number; readonly post: number };
 }
 
+/** A readable, unique source id: the file or host name plus 6 hex digits. */
 export function makeSourceId(src: SourceRef): string {
   const base =
     src.kind === 'file' ? path.basename(src.input).replace(/\.[^.]*$/, '') : new URL(src.input).hostname;
@@ -65,50 +78,34 @@ export function makeSourceId(src: SourceRef): string {
   return `${slug}-${randomBytes(3).toString('hex')}`;
 }
 
-export function openStore(config: AppConfig): Promise<Store> {
-  return createStore({ dataDir: path.join(config.dataDir, 'clickhouse'), url: config.clickhouseUrl });
+/** Failure details a source row keeps: the stable code and its one-line message. */
+export function errorFields(err: unknown): { code: string; message: string } {
+  const e = err as { code?: unknown; message?: unknown };
+  if (
+    err instanceof Error &&
+    typeof e.code === 'string' &&
+    typeof (e as { exitCode?: unknown }).exitCode === 'number'
+  ) {
+    return { code: e.code, message: err.message };
+  }
+  return {
+    code: 'INTERNAL',
+    message: err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err),
+  };
 }
 
 /**
- * Analyses one file or URL into the store. The source row goes running → done (or stopped when
- * aborted); on any failure it is marked failed with the error's code, the results produced so far
- * are still flushed, and the error is rethrown.
+ * Analyses one source into the store with a shared detector. The source row goes running → done
+ * (or stopped when aborted); on any failure it is marked failed with the error's code, the results
+ * produced so far are still flushed, and the error is rethrown.
  */
-export async function runAnalysisJob(opts: AnalysisJobOptions): Promise<AnalysisSummary> {
-  const src = parseSource(opts.input);
-  const registry = createModelRegistry({ modelsDir: opts.config.modelsDir, cacheDir: opts.config.cacheDir });
-  const model = await registry.resolve(opts.modelId, {
-    download: !opts.config.offline,
-    onProgress: opts.onDownload,
-    signal: opts.signal,
-  });
-  const store = await openStore(opts.config);
-  try {
-    await store.migrate();
-    const detector = await createDetector({
-      model,
-      executionProvider: opts.config.executionProvider,
-      intraOpThreads: opts.config.threads,
-      classes: opts.classes,
-      scoreThreshold: opts.scoreThreshold,
-    });
-    try {
-      return await runWithStore(opts, src, store, detector);
-    } finally {
-      await detector.close();
-    }
-  } finally {
-    await store.close();
-  }
-}
-
-async function runWithStore(
+export async function runAnalysisJob(
+  deps: { readonly store: Store; readonly detector: Detector },
   opts: AnalysisJobOptions,
-  src: SourceRef,
-  store: Store,
-  detector: Awaited<ReturnType<typeof createDetector>>,
 ): Promise<AnalysisSummary> {
-  const sourceId = opts.sourceId ?? makeSourceId(src);
+  const { store, detector } = deps;
+  const src = opts.source;
+  const sourceId = opts.sourceId;
   const epochMs = Date.now();
   const t0 = performance.now();
   const base: SourceRecord = {
@@ -122,7 +119,7 @@ async function runWithStore(
     epochMs,
     createdAt: epochMs,
     updatedAt: epochMs,
-    meta: JSON.stringify({ model: detector.spec.id, fps: opts.fps }),
+    meta: JSON.stringify({ ...opts.meta, model: detector.spec.id, fps: opts.fps }),
   };
   await store.upsertSource(base);
   const sink = createAnalysisSink(store, sourceId, detector.spec.id);
@@ -137,14 +134,18 @@ async function runWithStore(
       maxWidth: input.width,
       maxHeight: input.height,
       durationMs: opts.durationMs,
+      realtime: opts.realtime,
       epochMs,
       signal: opts.signal,
     });
     try {
       const video = frames.info.video!;
-      totalMs = src.live ? null : Math.min(frames.info.durationMs ?? Infinity, opts.durationMs ?? Infinity);
-      if (totalMs === Infinity) totalMs = null;
-      const events = analyzeFrames(frames, {
+      const limit = Math.min(frames.info.durationMs ?? Infinity, opts.durationMs ?? Infinity);
+      totalMs = src.live || !Number.isFinite(limit) ? null : limit;
+      // Frames waiting for their results, so live viewers get the exact pixels that were analysed.
+      const inFlight = new Map<number, Frame>();
+      const tap = opts.onFrame ? tapFrames(frames, inFlight) : frames;
+      const events = analyzeFrames(tap, {
         detector,
         window: opts.window,
         tracker: opts.tracker,
@@ -154,7 +155,11 @@ async function runWithStore(
       });
       for await (const e of events) {
         await sink.handle(e);
+        opts.onEvent?.(e);
         if (e.type === 'frame') {
+          const frame = inFlight.get(e.frame.seq);
+          inFlight.delete(e.frame.seq);
+          if (frame) opts.onFrame?.({ event: e, frame });
           mediaMs = e.frame.ptsMs + 1000 / opts.fps;
           dropped = frames.stats.dropped;
           opts.onProgress?.({ frames: sink.totals.frames, mediaMs, totalMs, dropped });
@@ -175,14 +180,14 @@ async function runWithStore(
   const aborted = opts.signal?.aborted === true;
   const totals = sink.totals;
   const wallMs = performance.now() - t0;
-  if (failure && !aborted) {
-    const d = describeError(failure);
+  if (failure && !(aborted && isAbort(failure))) {
+    const f = errorFields(failure);
     await store
       .upsertSource({
         ...base,
         status: 'failed',
-        errorCode: d.code,
-        errorMessage: d.line,
+        errorCode: f.code,
+        errorMessage: f.message,
         updatedAt: Date.now(),
       })
       .catch(() => undefined);
@@ -190,6 +195,7 @@ async function runWithStore(
   }
   const tracksByClass: Record<string, number> = {};
   for (const t of totals.tracks) tracksByClass[t.label] = (tracksByClass[t.label] ?? 0) + 1;
+  const analysedMs = Math.min(mediaMs, totalMs ?? mediaMs);
   const summary: AnalysisSummary = {
     sourceId,
     source: src.display,
@@ -202,9 +208,9 @@ async function runWithStore(
     frames: totals.frames,
     droppedFrames: dropped,
     windows: totals.windows,
-    mediaMs: Math.min(mediaMs, totalMs ?? mediaMs),
+    mediaMs: analysedMs,
     wallMs,
-    realtimeFactor: wallMs > 0 ? Math.min(mediaMs, totalMs ?? mediaMs) / wallMs : 0,
+    realtimeFactor: wallMs > 0 ? analysedMs / wallMs : 0,
     analysisFps: wallMs > 0 ? (totals.frames * 1000) / wallMs : 0,
     detectionsByClass: totals.detectionsByClass,
     tracksByClass,
@@ -215,8 +221,21 @@ async function runWithStore(
   await store.upsertSource({
     ...base,
     status: summary.status,
-    meta: JSON.stringify(meta),
+    meta: JSON.stringify({ ...opts.meta, ...meta }),
     updatedAt: Date.now(),
   });
   return summary;
+}
+
+function isAbort(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === 'INGEST_ABORTED' || (err instanceof Error && err.name === 'AbortError');
+}
+
+/** Passes frames through, remembering each until its result is out (bounded by the analyzer's depth). */
+async function* tapFrames(frames: AsyncIterable<Frame>, inFlight: Map<number, Frame>): AsyncGenerator<Frame> {
+  for await (const f of frames) {
+    inFlight.set(f.seq, f);
+    yield f;
+  }
 }

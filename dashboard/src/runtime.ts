@@ -1,0 +1,85 @@
+import path from 'node:path';
+import {
+  createDetector,
+  createModelRegistry,
+  type Detector,
+  type DownloadProgress,
+  type ExecutionProvider,
+} from '@aima/inference';
+import { createStore, type Store } from '@aima/storage';
+
+/** What opening the analysis runtime needs; the CLI fills it from its parsed config. */
+export interface RuntimeOptions {
+  readonly dataDir: string;
+  readonly modelsDir: string | null;
+  readonly cacheDir?: string;
+  readonly clickhouseUrl?: string;
+  readonly executionProvider: ExecutionProvider;
+  readonly threads?: number;
+  /** Never download a missing model. */
+  readonly offline: boolean;
+  readonly modelId: string;
+  readonly classes?: readonly string[];
+  readonly scoreThreshold?: number;
+  readonly onDownload?: (p: DownloadProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** The shared pieces every analysis job uses: one store, one detector (its model instances shared by all sources). */
+export interface Runtime {
+  readonly store: Store;
+  readonly detector: Detector;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Opens the store (embedded chDB under dataDir/clickhouse, or CLICKHOUSE_URL) and migrates it. */
+export async function openStore(
+  opts: Pick<RuntimeOptions, 'dataDir' | 'clickhouseUrl' | 'signal'>,
+): Promise<Store> {
+  const store = await createStore({
+    dataDir: path.join(opts.dataDir, 'clickhouse'),
+    url: opts.clickhouseUrl,
+  });
+  try {
+    await store.migrate(opts.signal);
+    return store;
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+/**
+ * Resolves the model first (a missing or corrupt model fails before anything is written), then
+ * opens the store, then loads the detector. Closes what it opened if a later step fails.
+ */
+export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const registry = createModelRegistry({ modelsDir: opts.modelsDir, cacheDir: opts.cacheDir });
+  const model = await registry.resolve(opts.modelId, {
+    download: !opts.offline,
+    onProgress: opts.onDownload,
+    signal: opts.signal,
+  });
+  const store = await openStore(opts);
+  let detector: Detector;
+  try {
+    detector = await createDetector({
+      model,
+      executionProvider: opts.executionProvider,
+      intraOpThreads: opts.threads,
+      classes: opts.classes,
+      scoreThreshold: opts.scoreThreshold,
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await detector.close();
+      await store.close();
+    })());
+  return { store, detector, close, [Symbol.asyncDispose]: close };
+}
