@@ -13,3 +13,28 @@ export { createAnalysisSink } from './src/jobs/sink.ts';
 export type { AnalysisSink, SinkTotals } from './src/jobs/sink.ts';
 export { openRuntime, openStore } from './src/runtime.ts';
 export type { Runtime, RuntimeOptions } from './src/runtime.ts';
+export { createSourceManager } from './src/sources/manager.ts';
+export type { SourceManagerOptions } from './src/sources/manager.ts';
+export type {
+  SourceManager,
+  AddSourceRequest,
+  SourceListener,
+  SourceChangeListener,
+  SourceLiveMessage,
+  SourceManagerStats,
+} from './src/sources/types.ts';
+export { createKeyframes } from './src/keyframes.ts';
+export { DashboardError, dashboardErrorInfo, toErrorBody } from './src/errors.ts';
+export type { DashboardErrorCode } from './src/errors.ts';
+export {
+  AddSourceBody,
+  ClientMessage,
+  ServerMessage,
+  SourceView,
+  DetectionView,
+  TrackView,
+  SegmentView,
+  TimelineView,
+  ErrorBody,
+} from './src/protocol.ts';
+export type { FrameMessage, SourceStats, SourceStatus, LiveDetection } from './src/protocol.ts';

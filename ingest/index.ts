@@ -21,5 +21,7 @@ export { IngestError, ingestErrorInfo, isIngestError } from './src/errors.ts';
 export { resolveFfmpeg } from './src/ffmpeg/resolve.ts';
 export { parseSource, redactUrl } from './src/source.ts';
 export { probe } from './src/probe.ts';
+export { snapshot } from './src/snapshot.ts';
+export type { Snapshot, SnapshotOptions } from './src/snapshot.ts';
 export { decodeVideo } from './src/decode-video.ts';
 export { decodeAudio } from './src/decode-audio.ts';

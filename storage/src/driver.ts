@@ -16,8 +16,8 @@ export type TableName = 'sources' | 'windows' | 'detections' | 'tracks' | 'schem
 
 export interface Driver {
   readonly kind: 'embedded' | 'server';
-  /** Runs a statement without a result (DDL). */
-  exec(sql: string, signal?: AbortSignal): Promise<void>;
+  /** Runs a statement without a result (DDL, or a DELETE with bound parameters). */
+  exec(sql: string | SqlQuery, signal?: AbortSignal): Promise<void>;
   /** Runs a SELECT and returns its rows as parsed JSONEachRow objects. */
   query<T>(q: SqlQuery, signal?: AbortSignal): Promise<T[]>;
   /** Inserts JSONEachRow objects synchronously (`async_insert = 0`): resolves once stored. */

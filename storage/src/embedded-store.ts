@@ -26,7 +26,9 @@ export async function createEmbeddedStore(dataDir: string): Promise<Store> {
     kind: 'embedded',
     exec: (sql, signal) =>
       guard('statement', async () => {
-        await entry.session.queryAsync(sql, signal === undefined ? {} : { signal });
+        const opts = signal === undefined ? {} : { signal };
+        if (typeof sql === 'string') await entry.session.queryAsync(sql, opts);
+        else await entry.session.queryBindAsync(sql.sql, sql.params, opts);
       }),
     query: <T>(q: SqlQuery, signal?: AbortSignal) =>
       guard('query', async () => {

@@ -158,3 +158,31 @@ export function toWindowRecord(r: WindowSelectRow): WindowRecord {
     postMs: Number(r.post_ms),
   };
 }
+
+export interface DetectionSelectRow {
+  source_id: string;
+  ts_ms: number | string;
+  frame_seq: number;
+  label: string;
+  score: number;
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  track_id: number;
+}
+
+export function toDetectionRecord(r: DetectionSelectRow): DetectionRecord {
+  return {
+    sourceId: r.source_id,
+    ts: Number(r.ts_ms),
+    frameSeq: Number(r.frame_seq),
+    label: r.label,
+    score: Number(r.score),
+    x1: Number(r.x1),
+    y1: Number(r.y1),
+    x2: Number(r.x2),
+    y2: Number(r.y2),
+    trackId: Number(r.track_id),
+  };
+}

@@ -58,7 +58,12 @@ export function createServerStoreOn(client: ClickHouseClient, url: string): Stor
     kind: 'server',
     exec: (query, signal) =>
       guard('statement', async () => {
-        await client.command({ query, ...(signal === undefined ? {} : { abort_signal: signal }) });
+        const q = typeof query === 'string' ? { sql: query, params: {} } : query;
+        await client.command({
+          query: q.sql,
+          query_params: q.params,
+          ...(signal === undefined ? {} : { abort_signal: signal }),
+        });
       }),
     query: <T>(q: SqlQuery, signal?: AbortSignal) =>
       guard('query', async () => {

@@ -140,3 +140,29 @@ export function selectLabels(sourceId: string | undefined): SqlQuery {
   const w = where([eq('source_id', 'sid', sourceId)]);
   return { sql: `SELECT DISTINCT label FROM det_1s ${w.sql} ORDER BY label`, params: w.params };
 }
+
+/** Detections in a time range, oldest first, capped (the API pages with from/to). */
+export function selectDetections(f: TrackFilter & { readonly limit: number }): SqlQuery {
+  const w = where([
+    eq('source_id', 'sid', f.sourceId),
+    eq('label', 'label', f.label),
+    time('ts >= ?', 'from', f.from),
+    time('ts < ?', 'to', f.to),
+  ]);
+  return {
+    sql: `SELECT source_id, toUnixTimestamp64Milli(ts) AS ts_ms, frame_seq, label, score, x1, y1, x2, y2, track_id
+      FROM detections ${w.sql}
+      ORDER BY ts_ms, label, x1
+      LIMIT {limit:UInt32}`,
+    params: { ...w.params, limit: f.limit },
+  };
+}
+
+/** Tables holding a source's rows; the rollup too, so timelines forget it as well. */
+export const SOURCE_TABLES = ['detections', 'windows', 'tracks', 'det_1s', 'sources'] as const;
+
+/** Lightweight DELETE of one source's rows from one table (table names come from SOURCE_TABLES only). */
+export function deleteSourceRows(table: (typeof SOURCE_TABLES)[number], sourceId: string): SqlQuery {
+  const col = table === 'sources' ? 'id' : 'source_id';
+  return { sql: `DELETE FROM ${table} WHERE ${col} = {sid:String}`, params: { sid: sourceId } };
+}

@@ -1,10 +1,11 @@
 import type { Driver } from './driver.ts';
 import { StoreError } from './errors.ts';
 import { MIGRATIONS, migrate } from './migrations.ts';
-import type { SourceSelectRow, TrackSelectRow, WindowSelectRow } from './rows.ts';
+import type { DetectionSelectRow, SourceSelectRow, TrackSelectRow, WindowSelectRow } from './rows.ts';
 import {
   detectionRow,
   sourceRow,
+  toDetectionRecord,
   toSourceRecord,
   toTrackRecord,
   toWindowRecord,
@@ -75,6 +76,20 @@ export function createDriverStore(driver: Driver): Store {
     insertTracks: (rows) => insert('tracks', rows, trackRow),
     listTracks: ({ signal, ...f }) =>
       run(async () => (await driver.query<TrackSelectRow>(sql.selectTracks(f), signal)).map(toTrackRecord)),
+    listDetections: ({ signal, limit, ...f }) =>
+      run(async () =>
+        (
+          await driver.query<DetectionSelectRow>(
+            sql.selectDetections({ ...f, limit: limit ?? 10_000 }),
+            signal,
+          )
+        ).map(toDetectionRecord),
+      ),
+    deleteSource: (id, signal) =>
+      run(async () => {
+        // Results first, the source row last: an interrupted delete leaves the source visible to retry.
+        for (const table of sql.SOURCE_TABLES) await driver.exec(sql.deleteSourceRows(table, id), signal);
+      }),
     countDetections: ({ signal, ...f }) =>
       run(async () => {
         const rows = await driver.query<{ n: number | string }>(sql.countDetections(f), signal);

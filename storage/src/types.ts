@@ -141,6 +141,17 @@ export interface Store {
     to?: number;
     signal?: AbortSignal;
   }): Promise<TrackRecord[]>;
+  /** Detections of one source in [from, to), oldest first, at most `limit` (default 10000). */
+  listDetections(q: {
+    sourceId: string;
+    label?: string;
+    from?: number;
+    to?: number;
+    limit?: number;
+    signal?: AbortSignal;
+  }): Promise<DetectionRecord[]>;
+  /** Deletes a source and every row it produced (detections, windows, tracks, rollup). */
+  deleteSource(id: string, signal?: AbortSignal): Promise<void>;
   countDetections(q: {
     sourceId?: string;
     label?: string;

@@ -219,6 +219,45 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       expect(await store.countDetections({ sourceId: uid('none') })).toBe(0);
     });
 
+    it('lists detections in [from, to), oldest first, capped by limit', async () => {
+      const id = uid('cam');
+      await store.insertDetections([
+        det(id, DAY + 300, { label: 'car', x1: 5 }),
+        det(id, DAY + 100, { label: 'person', x1: 1, trackId: 7 }),
+        det(id, DAY + 200, { label: 'person', x1: 2 }),
+        det(id, DAY + 1000, { label: 'person', x1: 3 }),
+      ]);
+      const all = await store.listDetections({ sourceId: id });
+      expect(all.map((d) => d.ts - DAY)).toEqual([100, 200, 300, 1000]);
+      expect(all[0]).toMatchObject({ sourceId: id, label: 'person', x1: 1, trackId: 7 });
+      const ranged = await store.listDetections({
+        sourceId: id,
+        from: DAY + 200,
+        to: DAY + 1000,
+        label: 'person',
+      });
+      expect(ranged.map((d) => d.ts - DAY)).toEqual([200]);
+      expect(await store.listDetections({ sourceId: id, limit: 2 })).toHaveLength(2);
+    });
+
+    it('deletes a source with all its rows, leaving other sources alone', async () => {
+      const gone = uid('cam');
+      const kept = uid('cam');
+      for (const id of [gone, kept]) {
+        await store.upsertSource(source(id));
+        await store.insertDetections([det(id, DAY + 10, { label: 'dog', trackId: 1 })]);
+        await store.insertTracks([track(id, 1, { label: 'dog' })]);
+      }
+      await store.deleteSource(gone);
+      expect(await store.getSource(gone)).toBeNull();
+      expect(await store.countDetections({ sourceId: gone })).toBe(0);
+      expect(await store.listTracks({ sourceId: gone })).toHaveLength(0);
+      expect(await store.timeline({ sourceId: gone })).toHaveLength(0);
+      expect(await store.getSource(kept)).not.toBeNull();
+      expect(await store.countDetections({ sourceId: kept })).toBe(1);
+      expect((await store.timeline({ sourceId: kept }))[0]?.label).toBe('dog');
+    });
+
     it('rejects calls on a closed store with STORE_CLOSED; close() twice is fine', async () => {
       const other = await make();
       expect(other.closed).toBe(false);

@@ -13,12 +13,17 @@ export interface JobProgress {
   /** Total media time, ms; null for live sources. */
   readonly totalMs: number | null;
   readonly dropped: number;
+  /** Decoded frames waiting for analysis right now. */
+  readonly buffered: number;
 }
 
 /** An analysed frame with the pixels it was analysed on, for live previews. */
 export interface LiveFrame {
   readonly event: Extract<AnalysisEvent, { type: 'frame' }>;
   readonly frame: Frame;
+  /** Size of the source picture: detection boxes are in its pixels, the frame may be smaller. */
+  readonly sourceWidth: number;
+  readonly sourceHeight: number;
 }
 
 export interface JobHooks {
@@ -26,6 +31,8 @@ export interface JobHooks {
   /** Every analysis event, in order (frames come with their pixels through onFrame as well). */
   readonly onEvent?: (e: AnalysisEvent) => void;
   readonly onFrame?: (f: LiveFrame) => void;
+  /** Milliseconds each batched insert took (metrics). */
+  readonly onStoreWrite?: (ms: number) => void;
 }
 
 export interface AnalysisJobOptions extends JobHooks {
@@ -122,7 +129,7 @@ export async function runAnalysisJob(
     meta: JSON.stringify({ ...opts.meta, model: detector.spec.id, fps: opts.fps }),
   };
   await store.upsertSource(base);
-  const sink = createAnalysisSink(store, sourceId, detector.spec.id);
+  const sink = createAnalysisSink(store, sourceId, detector.spec.id, opts.onStoreWrite);
   const input = detector.spec.input!;
   let mediaMs = 0;
   let dropped = 0;
@@ -159,10 +166,17 @@ export async function runAnalysisJob(
         if (e.type === 'frame') {
           const frame = inFlight.get(e.frame.seq);
           inFlight.delete(e.frame.seq);
-          if (frame) opts.onFrame?.({ event: e, frame });
+          if (frame)
+            opts.onFrame?.({ event: e, frame, sourceWidth: video.width, sourceHeight: video.height });
           mediaMs = e.frame.ptsMs + 1000 / opts.fps;
           dropped = frames.stats.dropped;
-          opts.onProgress?.({ frames: sink.totals.frames, mediaMs, totalMs, dropped });
+          opts.onProgress?.({
+            frames: sink.totals.frames,
+            mediaMs,
+            totalMs,
+            dropped,
+            buffered: frames.stats.buffered,
+          });
         }
       }
     } finally {

@@ -42,14 +42,34 @@ function trackRecord(sourceId: string, t: TrackState, ended: boolean): TrackReco
   };
 }
 
-export function createAnalysisSink(store: Store, sourceId: string, modelId: string): AnalysisSink {
-  const detections: BatchWriter<DetectionRecord> = createBatchWriter((rows) => store.insertDetections(rows));
-  const windows: BatchWriter<WindowRecord> = createBatchWriter((rows) => store.insertWindows(rows), {
-    maxRows: 500,
-  });
-  const tracks: BatchWriter<TrackRecord> = createBatchWriter((rows) => store.insertTracks(rows), {
-    maxRows: 500,
-  });
+export function createAnalysisSink(
+  store: Store,
+  sourceId: string,
+  modelId: string,
+  onWrite?: (ms: number) => void,
+): AnalysisSink {
+  const timed =
+    <T>(insert: (rows: T[]) => Promise<void>) =>
+    async (rows: T[]): Promise<void> => {
+      const t0 = performance.now();
+      await insert(rows);
+      onWrite?.(performance.now() - t0);
+    };
+  const detections: BatchWriter<DetectionRecord> = createBatchWriter(
+    timed((rows: DetectionRecord[]) => store.insertDetections(rows)),
+  );
+  const windows: BatchWriter<WindowRecord> = createBatchWriter(
+    timed((rows: WindowRecord[]) => store.insertWindows(rows)),
+    {
+      maxRows: 500,
+    },
+  );
+  const tracks: BatchWriter<TrackRecord> = createBatchWriter(
+    timed((rows: TrackRecord[]) => store.insertTracks(rows)),
+    {
+      maxRows: 500,
+    },
+  );
   const byClass: Record<string, number> = {};
   const ended: TrackRecord[] = [];
   // Tracks already shown as live rows; they must get their end row even if their median later sank.

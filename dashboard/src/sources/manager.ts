@@ -1,0 +1,371 @@
+import { parseSource, type SourceRef } from '@aima/ingest';
+import type { AnalysisEvent } from '@aima/inference';
+import { DashboardError } from '../errors.ts';
+import { makeSourceId, runAnalysisJob, type JobProgress, type LiveFrame } from '../jobs/analysis-job.ts';
+import type { SourceView } from '../protocol.ts';
+import type { Runtime } from '../runtime.ts';
+import { encodePreview } from './preview.ts';
+import type {
+  AddSourceRequest,
+  SourceChangeListener,
+  SourceListener,
+  SourceLiveMessage,
+  SourceManager,
+  SourceManagerStats,
+} from './types.ts';
+import { median, toSourceView, toTrackView } from './views.ts';
+
+export interface SourceManagerOptions {
+  readonly runtime: Runtime;
+  readonly dataDir: string;
+  /** Jobs analysed at once; more wait as 'pending' (default 4). */
+  readonly maxConcurrent?: number;
+  /** JPEG quality of live previews (default 70). */
+  readonly previewQuality?: number;
+}
+
+interface Entry {
+  readonly id: string;
+  readonly source: SourceRef;
+  readonly fps: number;
+  readonly realtime: boolean;
+  status: SourceView['status'];
+  controller: AbortController;
+  progress: JobProgress;
+  /** Epoch ms of recent analysed frames (analysis fps over the last ~5 s). */
+  readonly recent: number[];
+  /** ffmpeg-handover → result latencies of the last 50 frames. */
+  readonly latencies: number[];
+  readonly listeners: Set<SourceListener>;
+  /** Detections per class and distinct tracks since the last window closed. */
+  counts: Record<string, number>;
+  trackIds: Record<string, Set<number>>;
+  /** Preview encodes in flight: at most one; a frame arriving meanwhile gets no preview. */
+  encoding: boolean;
+  lastChangeAt: number;
+  done: Promise<void>;
+  resolveDone: () => void;
+}
+
+const STATS_EVERY_MS = 1000;
+
+/** Runs analysis jobs in the background and fans live results out (see SourceManager). */
+export function createSourceManager(opts: SourceManagerOptions): SourceManager {
+  const { store, detector } = opts.runtime;
+  const maxConcurrent = Math.max(1, opts.maxConcurrent ?? 4);
+  const entries = new Map<string, Entry>();
+  const queue: Entry[] = [];
+  const changeListeners = new Set<SourceChangeListener>();
+  const timingListeners = new Set<(kind: 'infer' | 'store', ms: number) => void>();
+  let running = 0;
+  let closed = false;
+
+  // A listener that throws must not break the job or the other listeners (mediasoup's safeEmit).
+  const safe = <A extends unknown[]>(fn: (...a: A) => void, ...args: A): void => {
+    try {
+      fn(...args);
+    } catch {
+      // A subscriber's own failure is its problem; the analysis goes on.
+    }
+  };
+
+  const liveStats = (e: Entry) => {
+    const now = Date.now();
+    while (e.recent.length > 0 && e.recent[0]! < now - 5000) e.recent.shift();
+    const span = e.recent.length > 1 ? (e.recent.at(-1)! - e.recent[0]!) / 1000 : 0;
+    return {
+      framesAnalysed: e.progress.frames,
+      framesDropped: e.progress.dropped,
+      analysisFps: span > 0 ? (e.recent.length - 1) / span : 0,
+      latencyMs: median(e.latencies),
+      mediaMs: e.progress.mediaMs,
+      totalMs: e.progress.totalMs,
+    };
+  };
+
+  const viewOf = async (e: Entry): Promise<SourceView> => {
+    const rec = await store.getSource(e.id);
+    const live = e.status === 'running' || e.status === 'pending' ? liveStats(e) : undefined;
+    if (rec)
+      return toSourceView(rec, live, e.status === 'pending' || e.status === 'running' ? e.status : undefined);
+    const now = Date.now();
+    return toSourceView(
+      {
+        id: e.id,
+        kind: e.source.kind,
+        display: e.source.display,
+        live: e.source.live,
+        status: e.status,
+        errorCode: '',
+        errorMessage: '',
+        epochMs: now,
+        createdAt: now,
+        updatedAt: now,
+        meta: JSON.stringify({ fps: e.fps }),
+      },
+      live,
+    );
+  };
+
+  const changed = (e: Entry): void => {
+    e.lastChangeAt = Date.now();
+    if (changeListeners.size === 0) return;
+    void viewOf(e).then(
+      (v) => {
+        for (const l of changeListeners) safe(l, e.id, v);
+      },
+      () => undefined,
+    );
+  };
+
+  const deliver = (e: Entry, msg: SourceLiveMessage): void => {
+    for (const l of e.listeners) safe(l, msg);
+  };
+
+  const onEvent = (e: Entry, ev: AnalysisEvent): void => {
+    switch (ev.type) {
+      case 'frame':
+        e.recent.push(Date.now());
+        for (const l of timingListeners) safe(l, 'infer', ev.frame.timings.inferMs);
+        for (const d of ev.frame.detections) {
+          e.counts[d.label] = (e.counts[d.label] ?? 0) + 1;
+          if (d.trackId > 0) (e.trackIds[d.label] ??= new Set()).add(d.trackId);
+        }
+        return;
+      case 'window': {
+        const tracks = Object.fromEntries(Object.entries(e.trackIds).map(([k, v]) => [k, v.size]));
+        deliver(e, {
+          type: 'window',
+          sourceId: e.id,
+          windowId: ev.window.windowId,
+          startTs: ev.window.startTs,
+          endTs: ev.window.endTs,
+          frames: ev.window.frames,
+          counts: e.counts,
+          tracks,
+        });
+        e.counts = {};
+        e.trackIds = {};
+        return;
+      }
+      case 'track-start':
+        deliver(e, {
+          type: 'track',
+          sourceId: e.id,
+          phase: 'start',
+          track: toTrackView(e.id, ev.track, false),
+        });
+        return;
+      case 'track-end':
+        deliver(e, { type: 'track', sourceId: e.id, phase: 'end', track: toTrackView(e.id, ev.track, true) });
+        return;
+    }
+  };
+
+  const onFrame = (e: Entry, { event, frame, sourceWidth, sourceHeight }: LiveFrame): void => {
+    const readyAt = performance.timeOrigin + performance.now();
+    if (frame.receivedAt !== undefined) {
+      e.latencies.push(readyAt - frame.receivedAt);
+      if (e.latencies.length > 50) e.latencies.shift();
+    }
+    if (e.listeners.size === 0 || e.encoding) return;
+    e.encoding = true;
+    encodePreview(frame, opts.previewQuality)
+      .then((jpeg) => {
+        deliver(e, {
+          type: 'frame',
+          sourceId: e.id,
+          seq: event.frame.seq,
+          ts: event.frame.ts,
+          ptsMs: event.frame.ptsMs,
+          receivedAt: frame.receivedAt ?? readyAt,
+          sentAt: performance.timeOrigin + performance.now(),
+          width: frame.width,
+          height: frame.height,
+          sourceWidth,
+          sourceHeight,
+          jpeg: jpeg.toString('base64'),
+          detections: event.frame.detections.map((d) => ({
+            label: d.label,
+            score: d.score,
+            box: [...d.box] as [number, number, number, number],
+            trackId: d.trackId,
+          })),
+          skipped: 0,
+        });
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        e.encoding = false;
+      });
+  };
+
+  const start = (e: Entry): void => {
+    running++;
+    e.status = 'running';
+    changed(e);
+    void runAnalysisJob(opts.runtime, {
+      source: e.source,
+      sourceId: e.id,
+      fps: e.fps,
+      realtime: e.realtime,
+      signal: e.controller.signal,
+      meta: { realtime: e.realtime },
+      onProgress: (p) => {
+        e.progress = p;
+        if (Date.now() - e.lastChangeAt >= STATS_EVERY_MS) changed(e);
+      },
+      onEvent: (ev) => onEvent(e, ev),
+      onFrame: (f) => onFrame(e, f),
+      onStoreWrite: (ms) => {
+        for (const l of timingListeners) safe(l, 'store', ms);
+      },
+    })
+      .then(
+        (summary) => {
+          e.status = summary.status;
+        },
+        () => {
+          // The job stored the failure (code + message) on the source row already.
+          e.status = e.controller.signal.aborted ? 'stopped' : 'failed';
+        },
+      )
+      .finally(() => {
+        running--;
+        changed(e);
+        e.resolveDone();
+        pump();
+      });
+  };
+
+  const pump = (): void => {
+    while (!closed && running < maxConcurrent && queue.length > 0) start(queue.shift()!);
+  };
+
+  const mustGet = (id: string): Entry | undefined => entries.get(id);
+
+  return {
+    async add(req: AddSourceRequest) {
+      if (closed) throw new DashboardError('API_BAD_REQUEST', 'the server is shutting down');
+      const source = parseSource(req.input);
+      const id = req.id ?? makeSourceId(source);
+      if (entries.has(id) || (await store.getSource(id))) {
+        throw new DashboardError('SOURCE_EXISTS', `a source with id '${id}' exists already`);
+      }
+      let resolveDone = (): void => undefined;
+      const done = new Promise<void>((r) => (resolveDone = r));
+      const e: Entry = {
+        id, source, fps: req.fps, realtime: req.realtime, status: 'pending', controller: new AbortController(),
+        progress: { frames: 0, mediaMs: 0, totalMs: null, dropped: 0, buffered: 0 },
+        recent: [], latencies: [], listeners: new Set(), counts: {}, trackIds: {}, encoding: false, lastChangeAt: 0,
+        done, resolveDone,
+      }; // prettier-ignore
+      entries.set(id, e);
+      const now = Date.now();
+      await store.upsertSource({
+        id,
+        kind: source.kind,
+        display: source.display,
+        live: source.live,
+        status: 'pending',
+        errorCode: '',
+        errorMessage: '',
+        epochMs: now,
+        createdAt: now,
+        updatedAt: now,
+        meta: JSON.stringify({ fps: req.fps, realtime: req.realtime }),
+      });
+      queue.push(e);
+      pump();
+      if (e.status === 'pending') changed(e);
+      return viewOf(e);
+    },
+    async list() {
+      const rows = await store.listSources();
+      return rows.map((r) => {
+        const e = entries.get(r.id);
+        const active = e && (e.status === 'pending' || e.status === 'running');
+        return toSourceView(r, active ? liveStats(e) : undefined, active ? e.status : undefined);
+      });
+    },
+    async get(id) {
+      const e = mustGet(id);
+      if (e) return viewOf(e);
+      const rec = await store.getSource(id);
+      return rec ? toSourceView(rec) : null;
+    },
+    async stop(id) {
+      const e = mustGet(id);
+      if (!e) {
+        const rec = await store.getSource(id);
+        if (!rec) throw new DashboardError('SOURCE_NOT_FOUND', `no source with id '${id}'`);
+        return toSourceView(rec);
+      }
+      const queued = queue.indexOf(e);
+      if (queued >= 0) {
+        queue.splice(queued, 1);
+        e.status = 'stopped';
+        const rec = await store.getSource(id);
+        if (rec) await store.upsertSource({ ...rec, status: 'stopped', updatedAt: Date.now() });
+        changed(e);
+        e.resolveDone();
+      } else {
+        e.controller.abort();
+        await e.done;
+      }
+      return viewOf(e);
+    },
+    async remove(id) {
+      const e = mustGet(id);
+      if (!e && !(await store.getSource(id)))
+        throw new DashboardError('SOURCE_NOT_FOUND', `no source with id '${id}'`);
+      if (e) {
+        await this.stop(id);
+        entries.delete(id);
+        e.listeners.clear();
+      }
+      await store.deleteSource(id);
+      for (const l of changeListeners) safe(l, id, null);
+    },
+    subscribe(id, listener) {
+      const e = entries.get(id);
+      if (!e) throw new DashboardError('SOURCE_NOT_FOUND', `no live source with id '${id}'`);
+      e.listeners.add(listener);
+      return () => void e.listeners.delete(listener);
+    },
+    onChange(listener) {
+      changeListeners.add(listener);
+      return () => void changeListeners.delete(listener);
+    },
+    async settled(id) {
+      const e = entries.get(id);
+      if (e) await e.done;
+      return this.get(id);
+    },
+    onTiming(listener) {
+      timingListeners.add(listener);
+      return () => void timingListeners.delete(listener);
+    },
+    get stats(): SourceManagerStats {
+      const perSource = [...entries.values()]
+        .filter((e) => e.status === 'running' || e.status === 'pending')
+        .map((e) => ({
+          id: e.id,
+          framesIn: e.progress.frames + e.progress.dropped,
+          analysed: e.progress.frames,
+          dropped: e.progress.dropped,
+          queueDepth: e.progress.buffered,
+        }));
+      return { running, queued: queue.length, perSource };
+    },
+    async close() {
+      closed = true;
+      for (const e of queue.splice(0)) {
+        e.status = 'stopped';
+        e.resolveDone();
+      }
+      for (const e of entries.values()) e.controller.abort();
+      await Promise.all([...entries.values()].map((e) => e.done));
+    },
+  };
+}

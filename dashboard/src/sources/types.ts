@@ -1,0 +1,55 @@
+import type { ServerMessage, SourceView } from '../protocol.ts';
+
+export interface AddSourceRequest {
+  /** File path on this machine or stream URL. */
+  readonly input: string;
+  readonly fps: number;
+  readonly realtime: boolean;
+  readonly id?: string;
+}
+
+/** Live messages for one source (frame previews, windows, tracks). */
+export type SourceLiveMessage = Extract<ServerMessage, { type: 'frame' | 'window' | 'track' }>;
+
+export type SourceListener = (msg: SourceLiveMessage) => void;
+/** Source added, changed (status or ~1/s stats), or removed (view = null). */
+export type SourceChangeListener = (sourceId: string, view: SourceView | null) => void;
+
+export interface SourceManagerStats {
+  readonly running: number;
+  readonly queued: number;
+  /** Per source: frames in (decoded), analysed, dropped. */
+  readonly perSource: ReadonlyArray<{
+    readonly id: string;
+    readonly framesIn: number;
+    readonly analysed: number;
+    readonly dropped: number;
+    readonly queueDepth: number;
+  }>;
+}
+
+/**
+ * Runs analysis jobs for sources in the background, at most `maxConcurrent` at once (the rest wait
+ * as 'pending'), and fans their live results out to subscribers. Subscribers get JPEG previews only
+ * while subscribed (encoding costs CPU). A listener that throws is isolated from the others.
+ */
+export interface SourceManager {
+  /** Validates the input (INGEST_FILE_NOT_FOUND, INGEST_UNSUPPORTED_URL, ...) and starts or queues the job. */
+  add(req: AddSourceRequest): Promise<SourceView>;
+  list(): Promise<SourceView[]>;
+  get(id: string): Promise<SourceView | null>;
+  /** Stops a pending or running job (status → stopped); results so far are kept. SOURCE_NOT_FOUND if unknown. */
+  stop(id: string): Promise<SourceView>;
+  /** Stops it if needed and deletes the source and all its results. SOURCE_NOT_FOUND if unknown. */
+  remove(id: string): Promise<void>;
+  /** Live messages of one source; returns the unsubscribe function. */
+  subscribe(id: string, listener: SourceListener): () => void;
+  onChange(listener: SourceChangeListener): () => void;
+  /** Resolves when the job of `id` has finished (done, failed or stopped). */
+  settled(id: string): Promise<SourceView | null>;
+  /** Called with inference ms per frame and store flush ms, for metrics histograms. */
+  onTiming(listener: (kind: 'infer' | 'store', ms: number) => void): () => void;
+  readonly stats: SourceManagerStats;
+  /** Stops every job (marking them stopped) and waits for them. */
+  close(): Promise<void>;
+}
