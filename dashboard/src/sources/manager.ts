@@ -51,7 +51,7 @@ const STATS_EVERY_MS = 1000;
 
 /** Runs analysis jobs in the background and fans live results out (see SourceManager). */
 export function createSourceManager(opts: SourceManagerOptions): SourceManager {
-  const { store, detector } = opts.runtime;
+  const { store } = opts.runtime;
   const maxConcurrent = Math.max(1, opts.maxConcurrent ?? 4);
   const entries = new Map<string, Entry>();
   const queue: Entry[] = [];
