@@ -38,3 +38,13 @@ export {
   ErrorBody,
 } from './src/protocol.ts';
 export type { FrameMessage, SourceStats, SourceStatus, LiveDetection } from './src/protocol.ts';
+export { UI_DIST_DIR } from './src/ui-dir.ts';
+export {
+  buildServer,
+  DEFAULT_UPLOAD_LIMIT_BYTES,
+  FRAME_SKIP_BYTES,
+  CLOSE_BYTES,
+  SESSION_COOKIE,
+  sessionValue,
+} from './src/server/index.ts';
+export type { ServerDeps, Keyframe } from './src/server/index.ts';

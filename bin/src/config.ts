@@ -11,6 +11,9 @@ const envSchema = z.object({
   AIMA_EP: z.enum(['auto', 'cpu', 'cuda', 'tensorrt']).default('auto'),
   AIMA_THREADS: z.coerce.number().int().positive().optional(),
   AIMA_OFFLINE: z.enum(['0', '1', 'true', 'false']).optional(),
+  AIMA_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  AIMA_HOST: z.string().min(1).default('127.0.0.1'),
+  AIMA_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
 });
 
 /** Settings shared by every command, parsed once from the environment and frozen. */
@@ -23,6 +26,10 @@ export interface AppConfig {
   readonly threads: number | undefined;
   /** Never download models (AIMA_OFFLINE=1): a missing model is an error. */
   readonly offline: boolean;
+  /** API token (AIMA_TOKEN); generated on first start when unset. Never printed except then. */
+  readonly token: string | undefined;
+  readonly host: string;
+  readonly port: number;
 }
 
 export function defaultDataDir(): string {
@@ -36,7 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    // Never echo the value: CLICKHOUSE_URL may hold a password.
+    // Never echo the value: CLICKHOUSE_URL and AIMA_TOKEN are secrets.
     throw new CliError('CLI_BAD_VALUE', `environment variable ${issue?.path.join('.')}: ${issue?.message}`);
   }
   const e = parsed.data;
@@ -48,6 +55,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     executionProvider: e.AIMA_EP,
     threads: e.AIMA_THREADS,
     offline: e.AIMA_OFFLINE === '1' || e.AIMA_OFFLINE === 'true',
+    token: e.AIMA_TOKEN,
+    host: e.AIMA_HOST,
+    port: e.AIMA_PORT,
   });
 }
 

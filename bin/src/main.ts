@@ -2,19 +2,23 @@ import { analyzeCommand, analyzeUsage } from './commands/analyze.ts';
 import type { CommandContext } from './commands/context.ts';
 import { modelsCommand, modelsUsage } from './commands/models.ts';
 import { queryCommand, queryUsage } from './commands/query.ts';
+import { serveCommand, serveUsage } from './commands/serve.ts';
 import { CliError, describeError } from './errors.ts';
 
 const HELP = `aima: real-time media analyzer
 
+${serveUsage}
 ${analyzeUsage}
 ${queryUsage}
 ${modelsUsage}
 
-environment: AIMA_DATA_DIR, AIMA_MODELS_DIR, AIMA_CACHE_DIR, AIMA_OFFLINE, CLICKHOUSE_URL, FFMPEG_PATH,
+environment: AIMA_DATA_DIR, AIMA_MODELS_DIR, AIMA_CACHE_DIR, AIMA_OFFLINE, AIMA_TOKEN, AIMA_HOST, AIMA_PORT,
+             CLICKHOUSE_URL, FFMPEG_PATH,
              AIMA_EP (auto|cpu|cuda|tensorrt), AIMA_THREADS
 `;
 
 const commands: Record<string, (argv: string[], ctx: CommandContext) => Promise<number>> = {
+  serve: serveCommand,
   analyze: analyzeCommand,
   query: queryCommand,
   models: modelsCommand,
@@ -25,6 +29,7 @@ export async function main(argv: string[], ctx?: Partial<CommandContext>): Promi
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
   const context: CommandContext = {
     stdout: ctx?.stdout ?? process.stdout,
     stderr: ctx?.stderr ?? process.stderr,
@@ -46,6 +51,7 @@ export async function main(argv: string[], ctx?: Partial<CommandContext>): Promi
     return d.exitCode;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
   }
 }
 

@@ -22,6 +22,9 @@ export interface Snapshot {
   readonly jpeg: Buffer;
   readonly width: number;
   readonly height: number;
+  /** The source's own picture size (the JPEG may be scaled down to fit). */
+  readonly sourceWidth: number;
+  readonly sourceHeight: number;
 }
 
 /** A JPEG larger than this is not a snapshot of a sane frame: stop reading. */
@@ -76,5 +79,11 @@ export async function snapshot(src: SourceRef, opts: SnapshotOptions): Promise<S
       `no frame at ${(opts.atMs / 1000).toFixed(3)} s in ${src.display}`,
     );
   }
-  return { jpeg: Buffer.concat(chunks, bytes), width: size.width, height: size.height };
+  return {
+    jpeg: Buffer.concat(chunks, bytes),
+    width: size.width,
+    height: size.height,
+    sourceWidth: info.video.width,
+    sourceHeight: info.video.height,
+  };
 }

@@ -10,7 +10,7 @@ describe('snapshot', () => {
     const s = await snapshot(parseSource(VTEST), { atMs: 12_345, maxWidth: 416, maxHeight: 416 });
     expect([s.jpeg[0], s.jpeg[1]]).toEqual([0xff, 0xd8]); // JPEG SOI
     expect([s.jpeg.at(-2), s.jpeg.at(-1)]).toEqual([0xff, 0xd9]); // EOI: one whole image
-    expect(s).toMatchObject({ width: 416, height: 312 });
+    expect(s).toMatchObject({ width: 416, height: 312, sourceWidth: 480, sourceHeight: 360 });
     expect(s.jpeg.length).toBeGreaterThan(5000); // a real picture, not a flat frame
   });
 

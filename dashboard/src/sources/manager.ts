@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { parseSource, type SourceRef } from '@aima/ingest';
 import type { AnalysisEvent } from '@aima/inference';
 import { DashboardError } from '../errors.ts';
@@ -244,6 +246,12 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
 
   const mustGet = (id: string): Entry | undefined => entries.get(id);
 
+  // Files uploaded through the API belong to their source; files the user pointed at do not.
+  const uploads = path.join(path.resolve(opts.dataDir), 'uploads') + path.sep;
+  const removeUpload = async (file: string): Promise<void> => {
+    if (path.resolve(file).startsWith(uploads)) await rm(file, { force: true });
+  };
+
   return {
     async add(req: AddSourceRequest) {
       if (closed) throw new DashboardError('API_BAD_REQUEST', 'the server is shutting down');
@@ -317,14 +325,17 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
     },
     async remove(id) {
       const e = mustGet(id);
-      if (!e && !(await store.getSource(id)))
-        throw new DashboardError('SOURCE_NOT_FOUND', `no source with id '${id}'`);
+      const rec = await store.getSource(id);
+      if (!e && !rec) throw new DashboardError('SOURCE_NOT_FOUND', `no source with id '${id}'`);
       if (e) {
         await this.stop(id);
         entries.delete(id);
         e.listeners.clear();
       }
       await store.deleteSource(id);
+      // By the stored path, so sources of an earlier run lose their uploads too (files hold no credentials).
+      const file = e?.source.kind === 'file' ? e.source.input : rec?.kind === 'file' ? rec.display : null;
+      if (file) await removeUpload(file);
       for (const l of changeListeners) safe(l, id, null);
     },
     subscribe(id, listener) {
@@ -347,15 +358,14 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
       return () => void timingListeners.delete(listener);
     },
     get stats(): SourceManagerStats {
-      const perSource = [...entries.values()]
-        .filter((e) => e.status === 'running' || e.status === 'pending')
-        .map((e) => ({
-          id: e.id,
-          framesIn: e.progress.frames + e.progress.dropped,
-          analysed: e.progress.frames,
-          dropped: e.progress.dropped,
-          queueDepth: e.progress.buffered,
-        }));
+      // Every source known to this process, finished ones too: Prometheus counters must not vanish.
+      const perSource = [...entries.values()].map((e) => ({
+        id: e.id,
+        framesIn: e.progress.frames + e.progress.dropped,
+        analysed: e.progress.frames,
+        dropped: e.progress.dropped,
+        queueDepth: e.progress.buffered,
+      }));
       return { running, queued: queue.length, perSource };
     },
     async close() {

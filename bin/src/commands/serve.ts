@@ -1,0 +1,64 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { DEFAULT_DETECTOR_ID } from '@aima/inference';
+import { buildServer, createKeyframes, createSourceManager, openRuntime, UI_DIST_DIR } from '@aima/dashboard';
+import { loadConfig, parseFlags } from '../config.ts';
+import { DashboardError } from '@aima/dashboard';
+import { loadOrCreateToken } from '../token.ts';
+import type { CommandContext } from './context.ts';
+
+export const serveUsage = 'usage: aima serve [--host 127.0.0.1] [--port 8080] [--model ID] [--max-sources 4]';
+
+const flagsSchema = z.object({
+  host: z.string().min(1).optional(),
+  port: z.coerce.number().int().min(0).max(65535).optional(),
+  model: z.string().default(DEFAULT_DETECTOR_ID),
+  'max-sources': z.coerce.number().int().positive().max(64).default(4),
+});
+
+/** Runs the dashboard (embedded ClickHouse, local inference, REST + WebSocket, the SPA) until SIGINT/SIGTERM. */
+export async function serveCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { host: { type: 'string' }, port: { type: 'string' }, model: { type: 'string' }, 'max-sources': { type: 'string' } },
+  });
+  const flags = parseFlags(flagsSchema, values);
+  const config = loadConfig(ctx.env);
+  const host = flags.host ?? config.host;
+  const port = flags.port ?? config.port;
+  const { token, generated } = await loadOrCreateToken(config.dataDir, config.token);
+  const runtime = await openRuntime({ ...config, modelId: flags.model, signal: ctx.signal });
+  const manager = createSourceManager({ runtime, dataDir: config.dataDir, maxConcurrent: flags['max-sources'] });
+  const app = await buildServer({
+    manager,
+    store: runtime.store,
+    token,
+    dataDir: config.dataDir,
+    uiDir: UI_DIST_DIR,
+    keyframe: createKeyframes(runtime.store),
+    labels: runtime.detector.labels,
+    logger: { level: ctx.env.AIMA_LOG_LEVEL ?? 'warn' },
+  });
+  try {
+    try {
+      await app.listen({ host, port });
+    } catch (err) {
+      throw new DashboardError('SERVER_LISTEN_FAILED', `cannot listen on ${host}:${port}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
+    }
+    const addr = app.server.address();
+    const bound = typeof addr === 'object' && addr ? addr.port : port;
+    ctx.stdout.write(`AIMA dashboard on http://${host.includes(':') ? `[${host}]` : host}:${bound}/\n`);
+    if (generated) ctx.stdout.write(`API token (shown once; stored in ${config.dataDir}/token): ${token}\n`);
+    await new Promise<void>((resolve) => {
+      if (ctx.signal.aborted) resolve();
+      ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    ctx.stderr.write('aima: shutting down\n');
+    return 0;
+  } finally {
+    // Order: stop taking requests and close sockets, then stop jobs (flushing results), then engines.
+    await app.close();
+    await manager.close();
+    await runtime.close();
+  }
+}

@@ -1,0 +1,90 @@
+// Sources: list, add (file path or stream URL), inspect, stop, delete.
+import { z } from 'zod';
+import { AddSourceBody, SourceView } from '../../protocol.ts';
+import type { SourceManager } from '../../sources/types.ts';
+import { defineRoute, type ApiRoute } from '../route.ts';
+import { SourceParams } from '../schemas.ts';
+import { requireSource } from './guards.ts';
+
+const notFound = { description: 'Unknown source (SOURCE_NOT_FOUND)' };
+
+export function sourceRoutes(manager: SourceManager): ApiRoute[] {
+  return [
+    defineRoute(
+      {
+        method: 'GET',
+        url: '/api/v1/sources',
+        operationId: 'listSources',
+        summary: 'List sources',
+        tag: 'sources',
+        auth: 'session',
+        responses: { 200: { description: 'All sources, newest first', schema: z.array(SourceView) } },
+      },
+      () => manager.list(),
+    ),
+    defineRoute(
+      {
+        method: 'POST',
+        url: '/api/v1/sources',
+        operationId: 'addSource',
+        summary: 'Add a source (server file path or stream URL) and start analysing it',
+        tag: 'sources',
+        auth: 'session',
+        body: AddSourceBody,
+        responses: {
+          201: { description: 'Added; analysis runs in the background', schema: SourceView },
+          400: { description: 'Invalid body or unsupported URL' },
+          404: { description: 'File not found (INGEST_FILE_NOT_FOUND)' },
+          409: { description: 'A source with this id exists (SOURCE_EXISTS)' },
+        },
+      },
+      async ({ body }, _req, reply) => {
+        const view = await manager.add(body);
+        reply.status(201);
+        return view;
+      },
+    ),
+    defineRoute(
+      {
+        method: 'GET',
+        url: '/api/v1/sources/:id',
+        operationId: 'getSource',
+        summary: 'One source',
+        tag: 'sources',
+        auth: 'session',
+        params: SourceParams,
+        responses: { 200: { description: 'The source', schema: SourceView }, 404: notFound },
+      },
+      ({ params }) => requireSource(manager, params.id),
+    ),
+    defineRoute(
+      {
+        method: 'POST',
+        url: '/api/v1/sources/:id/stop',
+        operationId: 'stopSource',
+        summary: 'Stop analysing a source (results so far are kept)',
+        tag: 'sources',
+        auth: 'session',
+        params: SourceParams,
+        responses: { 200: { description: 'The stopped source', schema: SourceView }, 404: notFound },
+      },
+      ({ params }) => manager.stop(params.id),
+    ),
+    defineRoute(
+      {
+        method: 'DELETE',
+        url: '/api/v1/sources/:id',
+        operationId: 'deleteSource',
+        summary: 'Stop a source and delete it with all its results',
+        tag: 'sources',
+        auth: 'session',
+        params: SourceParams,
+        responses: { 204: { description: 'Deleted' }, 404: notFound },
+      },
+      async ({ params }, _req, reply) => {
+        await manager.remove(params.id);
+        return reply.status(204).send();
+      },
+    ),
+  ];
+}

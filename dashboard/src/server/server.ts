@@ -1,0 +1,141 @@
+// Assembles the HTTP + WebSocket server from its parts. Order matters in three places, noted below.
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger, { type StaticDocumentSpec } from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { DashboardError } from '../errors.ts';
+import { createAuthenticator, type Authenticator } from './auth.ts';
+import { DEFAULT_UPLOAD_LIMIT_BYTES, type ServerDeps } from './deps.ts';
+import { installErrorHandler } from './http-errors.ts';
+import { createLiveHub, type LiveHub } from './live.ts';
+import { createMetrics, type ServerMetrics } from './metrics.ts';
+import { buildOpenApi } from './openapi.ts';
+import type { JsonSchema } from './zod-json.ts';
+import type { ApiRoute } from './route.ts';
+import { authRoutes } from './routes/auth.ts';
+import { exportRoutes } from './routes/export.ts';
+import { historyRoutes } from './routes/history.ts';
+import { sourceRoutes } from './routes/sources.ts';
+import { systemRoutes } from './routes/system.ts';
+import { uploadRoutes } from './routes/uploads.ts';
+import { registerSpa } from './spa.ts';
+
+const API_VERSION = '1.0.0';
+/** Client → server WebSocket messages are a few dozen bytes. */
+const WS_MAX_PAYLOAD = 64 * 1024;
+
+function loggerOptions(logger: ServerDeps['logger']): FastifyServerOptions['logger'] {
+  if (!logger) return false;
+  // Fastify's request serializer logs no headers; the redaction guards against ones that would.
+  const redact = {
+    paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+    censor: '***',
+  };
+  return logger === true ? { redact } : { ...logger, redact };
+}
+
+/**
+ * Builds the dashboard server (not listening: call `listen()`, or `inject()` in tests).
+ *
+ * Shutdown: `app.close()` first closes every live WebSocket with 1001 (preClose), then stops
+ * listening to the manager (onClose). It does not close `deps.manager` or `deps.store`: the
+ * caller closes the manager, then the runtime, after `app.close()` resolved, so no request is
+ * left talking to a closed store.
+ */
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: loggerOptions(deps.logger), bodyLimit: 1024 * 1024 });
+  const auth = createAuthenticator(deps.token);
+  const metrics = createMetrics(deps.manager);
+  const hub = createLiveHub(deps.manager, metrics);
+
+  try {
+    await assemble(app, deps, { auth, metrics, hub });
+    return app;
+  } catch (err) {
+    // A plugin that failed to load must not leave the manager listeners or the heartbeat behind.
+    await hub.close();
+    metrics.close();
+    throw err;
+  }
+}
+
+interface Parts {
+  readonly auth: Authenticator;
+  readonly metrics: ServerMetrics;
+  readonly hub: LiveHub;
+}
+
+async function assemble(
+  app: FastifyInstance,
+  deps: ServerDeps,
+  { auth, metrics, hub }: Parts,
+): Promise<void> {
+  installErrorHandler(app);
+  await app.register(fastifyCookie);
+  // (1) Before @fastify/websocket: its own preClose closes clients without a code; ours says 1001.
+  app.addHook('preClose', async () => hub.close());
+  app.addHook('onClose', async () => metrics.close());
+  await app.register(fastifyWebsocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
+
+  // (2) Auth runs onRequest, before any body is read: an unauthenticated upload writes nothing, and
+  // an unauthenticated WebSocket is refused with a plain 401 before the upgrade.
+  app.addHook('onRequest', async (req) => {
+    const mode = req.routeOptions.config?.auth ?? (req.url.startsWith('/api/v1/') ? 'session' : 'public');
+    if (mode !== 'public') auth.verify(req, mode);
+  });
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (req.url.startsWith('/api/v1/') && !reply.hasHeader('cache-control'))
+      reply.header('cache-control', 'no-store');
+  });
+
+  // The document lists the system routes too, one of which serves it: hence the late binding.
+  let document: JsonSchema = {};
+  const routes: ApiRoute[] = [
+    ...systemRoutes({ registry: metrics.registry, openapi: () => document }),
+    ...authRoutes(auth),
+    ...sourceRoutes(deps.manager),
+    ...uploadRoutes({
+      manager: deps.manager,
+      dataDir: deps.dataDir,
+      limitBytes: deps.uploadLimitBytes ?? DEFAULT_UPLOAD_LIMIT_BYTES,
+    }),
+    ...historyRoutes({
+      manager: deps.manager,
+      store: deps.store,
+      labels: deps.labels,
+      keyframe: deps.keyframe,
+    }),
+    ...exportRoutes({ manager: deps.manager, store: deps.store, labels: deps.labels }),
+  ];
+  document = buildOpenApi(routes, { version: API_VERSION });
+  const add = (scope: FastifyInstance, r: ApiRoute): void => {
+    scope.route({
+      method: r.spec.method,
+      url: r.spec.url,
+      config: { auth: r.spec.auth },
+      handler: r.handler,
+    });
+  };
+  for (const r of routes) if (r.spec.bodyKind !== 'binary') add(app, r);
+  // (3) Raw bodies only where a route streams them: elsewhere octet-stream stays a 415.
+  await app.register(async (scope) => {
+    scope.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+    for (const r of routes) if (r.spec.bodyKind === 'binary') add(scope, r);
+  });
+
+  app.get('/api/v1/live', { websocket: true, config: { auth: 'session' } }, (socket) => hub.accept(socket));
+
+  // The plugin's types know OpenAPI 2 and 3.0 only; in static mode it serves whatever it is given.
+  const specification = { document: document as unknown as StaticDocumentSpec['document'] };
+  await app.register(fastifySwagger, { mode: 'static', specification });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+
+  const spaFallback = registerSpa(app, deps.uiDir);
+  app.setNotFoundHandler(async (req, reply) => {
+    const isPage = (req.method === 'GET' || req.method === 'HEAD') && !req.url.startsWith('/api/');
+    if (isPage && spaFallback) return spaFallback(req, reply);
+    throw new DashboardError('API_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
+  });
+}

@@ -1,0 +1,5 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Where `npm run build:ui` writes the single-page app (served at / by `aima serve`). */
+export const UI_DIST_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/ui');

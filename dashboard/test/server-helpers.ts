@@ -1,0 +1,94 @@
+// Shared set-up of the server tests: a real runtime (chDB + YOLOX-Nano on CPU), a real source
+// manager, short clips cut from the shared media with real ffmpeg, and the server on top.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+import { createKeyframes } from '../src/keyframes.ts';
+import { openRuntime, type Runtime } from '../src/runtime.ts';
+import { buildServer, type ServerDeps } from '../src/server/index.ts';
+import { createSourceManager } from '../src/sources/manager.ts';
+import type { SourceManager } from '../src/sources/types.ts';
+
+const run = promisify(execFile);
+
+export const VTEST = path.join(process.env.AIMA_MEDIA_DIR ?? '', 'video/vtest.mp4');
+export const TOKEN = 'test-token-0123456789abcdef';
+export const bearer = (token = TOKEN): Record<string, string> => ({ authorization: `Bearer ${token}` });
+
+/** Cuts the first `seconds` of `input` into `<dir>/<name>` (re-encoded: exact length, no audio). */
+export async function cutClip(input: string, dir: string, name: string, seconds: number): Promise<string> {
+  const out = path.join(dir, name);
+  await run('ffmpeg', [
+    '-v', 'error', '-y', '-i', input, '-t', String(seconds), '-an',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', out,
+  ]); // prettier-ignore
+  return out;
+}
+
+export interface ServerEnv {
+  readonly dir: string;
+  readonly dataDir: string;
+  readonly runtime: Runtime;
+  readonly manager: SourceManager;
+  readonly app: FastifyInstance;
+  /** The deps `app` was built from, to build more servers over the same manager. */
+  readonly deps: ServerDeps;
+  close(): Promise<void>;
+}
+
+/** Opens runtime + manager in a fresh temp dir and builds a server over them (not listening). */
+export async function openServerEnv(overrides: Partial<ServerDeps> = {}): Promise<ServerEnv> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'aima-server-'));
+  const dataDir = path.join(dir, 'data');
+  const runtime = await openRuntime({
+    dataDir,
+    modelsDir: process.env.AIMA_MODELS_DIR ?? null,
+    executionProvider: 'cpu',
+    offline: true,
+    modelId: 'yolox-nano',
+  });
+  const manager = createSourceManager({ runtime, dataDir });
+  const deps: ServerDeps = {
+    manager,
+    store: runtime.store,
+    token: TOKEN,
+    dataDir,
+    uiDir: null,
+    labels: runtime.detector.labels,
+    keyframe: createKeyframes(runtime.store),
+    ...overrides,
+  };
+  const app = await buildServer(deps);
+  return {
+    dir,
+    dataDir,
+    runtime,
+    manager,
+    app,
+    deps,
+    // The documented order: server, then manager, then runtime.
+    async close() {
+      await app.close();
+      await manager.close();
+      await runtime.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` every 50 ms until it returns a value other than undefined (or throws after `ms`). */
+export async function waitFor<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  ms = 30_000,
+): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error('waitFor: timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
