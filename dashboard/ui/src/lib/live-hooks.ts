@@ -1,0 +1,57 @@
+// window.__aimaLive: numbers the browser tests and benchmarks read from the live view.
+import type { DrawnDetection } from './overlay.ts';
+
+export interface AimaLiveHooks {
+  sourceId: string;
+  framesDrawn: number;
+  /** ms from ffmpeg handing the frame over (msg.receivedAt) to its overlay drawn here; last 1000. */
+  latencies: number[];
+  lastSeq: number;
+  /** The detections of the last drawn frame, with their boxes in canvas pixels. */
+  lastDetections: DrawnDetection[];
+  /** Frames dropped here because the previous one was still decoding. */
+  framesDroppedDecoding: number;
+  /** `window` messages received for this source. */
+  windowsReceived: number;
+  /** Points currently in the live timeline chart (after its last setData). */
+  timelinePoints: number;
+  /** Messages that failed ServerMessage validation since the page loaded. */
+  invalidMessages: number;
+}
+
+/** What the history page's keyframe view drew last (for the browser tests). */
+export interface AimaHistoryHooks {
+  keyframesDrawn: number;
+  ts: number;
+  boxes: DrawnDetection[];
+}
+
+declare global {
+  interface Window {
+    __aimaLive?: AimaLiveHooks;
+    __aimaHistory?: AimaHistoryHooks;
+  }
+}
+
+const MAX_LATENCIES = 1000;
+
+export function resetLiveHooks(sourceId: string): AimaLiveHooks {
+  const hooks: AimaLiveHooks = {
+    sourceId,
+    framesDrawn: 0,
+    latencies: [],
+    lastSeq: -1,
+    lastDetections: [],
+    framesDroppedDecoding: 0,
+    windowsReceived: 0,
+    timelinePoints: 0,
+    invalidMessages: 0,
+  };
+  window.__aimaLive = hooks;
+  return hooks;
+}
+
+export function recordLatency(hooks: AimaLiveHooks, ms: number): void {
+  if (hooks.latencies.length >= MAX_LATENCIES) hooks.latencies.shift();
+  hooks.latencies.push(ms);
+}
