@@ -3,11 +3,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchLiveLatency } from './live-latency.ts';
 import { benchSpine } from './spine.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv.slice(2);
-const suites: Record<string, () => Promise<Record<string, unknown>>> = { spine: benchSpine };
+const suites: Record<string, () => Promise<Record<string, unknown>>> = {
+  spine: benchSpine,
+  'live-latency': benchLiveLatency,
+};
 
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),

@@ -7,7 +7,10 @@ import path from 'node:path';
  * <dataDir>/token (mode 0600). `generated` is true only the time it was created, so it is
  * printed once and never again.
  */
-export async function loadOrCreateToken(dataDir: string, fromEnv: string | undefined): Promise<{ token: string; generated: boolean }> {
+export async function loadOrCreateToken(
+  dataDir: string,
+  fromEnv: string | undefined,
+): Promise<{ token: string; generated: boolean }> {
   if (fromEnv) return { token: fromEnv, generated: false };
   const file = path.join(dataDir, 'token');
   const existing = await readFile(file, 'utf8').catch(() => null);

@@ -4,12 +4,21 @@ import { toCsv, toTable } from '../src/output.ts';
 
 describe('progress rendering', () => {
   it('shows a bar with frames, fps, realtime factor and ETA for files', () => {
-    const line = renderProgress({ frames: 50, mediaMs: 10_000, totalMs: 40_000, dropped: 0 }, 5_000, 20);
+    const line = renderProgress(
+      { frames: 50, mediaMs: 10_000, totalMs: 40_000, dropped: 0, buffered: 0 },
+      5_000,
+      20,
+    );
     expect(line).toMatch(/^█{5}░{15}\s+25% \| 50 frames \| 10\.0 fps \| 2\.0x realtime \| ETA 00:15$/);
   });
 
   it('shows a spinner with elapsed time for live sources, and drops when there are any', () => {
-    const line = renderProgress({ frames: 30, mediaMs: 6_000, totalMs: null, dropped: 4 }, 65_000, 20, 0);
+    const line = renderProgress(
+      { frames: 30, mediaMs: 6_000, totalMs: null, dropped: 4, buffered: 0 },
+      65_000,
+      20,
+      0,
+    );
     expect(line).toBe('⠋ live 01:05 | 30 frames | 0.5 fps | dropped 4');
   });
 

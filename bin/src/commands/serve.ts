@@ -20,7 +20,12 @@ const flagsSchema = z.object({
 export async function serveCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { host: { type: 'string' }, port: { type: 'string' }, model: { type: 'string' }, 'max-sources': { type: 'string' } },
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      model: { type: 'string' },
+      'max-sources': { type: 'string' },
+    },
   });
   const flags = parseFlags(flagsSchema, values);
   const config = loadConfig(ctx.env);
@@ -28,7 +33,11 @@ export async function serveCommand(argv: string[], ctx: CommandContext): Promise
   const port = flags.port ?? config.port;
   const { token, generated } = await loadOrCreateToken(config.dataDir, config.token);
   const runtime = await openRuntime({ ...config, modelId: flags.model, signal: ctx.signal });
-  const manager = createSourceManager({ runtime, dataDir: config.dataDir, maxConcurrent: flags['max-sources'] });
+  const manager = createSourceManager({
+    runtime,
+    dataDir: config.dataDir,
+    maxConcurrent: flags['max-sources'],
+  });
   const app = await buildServer({
     manager,
     store: runtime.store,
@@ -43,12 +52,20 @@ export async function serveCommand(argv: string[], ctx: CommandContext): Promise
     try {
       await app.listen({ host, port });
     } catch (err) {
-      throw new DashboardError('SERVER_LISTEN_FAILED', `cannot listen on ${host}:${port}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
+      throw new DashboardError(
+        'SERVER_LISTEN_FAILED',
+        `cannot listen on ${host}:${port}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+        { cause: err },
+      );
     }
     const addr = app.server.address();
     const bound = typeof addr === 'object' && addr ? addr.port : port;
-    ctx.stdout.write(`AIMA dashboard on http://${host.includes(':') ? `[${host}]` : host}:${bound}/\n`);
-    if (generated) ctx.stdout.write(`API token (shown once; stored in ${config.dataDir}/token): ${token}\n`);
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}/`;
+    // One write, so a reader of the first line sees the token line with it.
+    ctx.stdout.write(
+      `AIMA dashboard on ${url}\n` +
+        (generated ? `API token (shown once; stored in ${config.dataDir}/token): ${token}\n` : ''),
+    );
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) resolve();
       ctx.signal.addEventListener('abort', () => resolve(), { once: true });

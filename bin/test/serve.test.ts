@@ -1,0 +1,92 @@
+import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODELS_DIR, ROOT, VTEST } from './cli-helpers.ts';
+
+let tmp: string;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'aima-serve-'));
+});
+afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+/** Starts `aima serve` on a free port and resolves with the URL it printed. */
+function startServe(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcessWithoutNullStreams; url: string; out: () => string }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/aima'), 'serve', '--port', '0'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      AIMA_DATA_DIR: dataDir,
+      AIMA_MODELS_DIR: MODELS_DIR,
+      AIMA_EP: 'cpu',
+      AIMA_OFFLINE: '1',
+      ...env,
+    },
+  });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 60_000);
+    child.stdout.on('data', () => {
+      const m = /AIMA dashboard on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1]!.replace(/\/$/, ''), out: () => out });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+  });
+}
+
+function ffmpegChildren(pid: number): number {
+  const out = execFileSync('ps', ['-eo', 'ppid=,comm=']).toString();
+  return out.split('\n').filter((l) => l.trim().startsWith(`${pid} `) && l.includes('ffmpeg')).length;
+}
+
+describe('aima serve', () => {
+  it('prints its URL and a generated token once, serves /healthz, needs the token, and shuts down cleanly', async () => {
+    const dataDir = path.join(tmp, 'data');
+    const first = await startServe(dataDir);
+    const token = /API token \(shown once[^)]*\): (\S+)/.exec(first.out())?.[1];
+    expect(token).toBeTruthy();
+    expect((await stat(path.join(dataDir, 'token'))).mode & 0o777).toBe(0o600);
+    expect((await readFile(path.join(dataDir, 'token'), 'utf8')).trim()).toBe(token);
+
+    expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
+    const anon = await fetch(`${first.url}/api/v1/sources`);
+    expect(anon.status).toBe(401);
+    expect(((await anon.json()) as { code: string }).code).toBe('AUTH_REQUIRED');
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const added = await fetch(`${first.url}/api/v1/sources`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ input: VTEST, fps: 2, realtime: true }),
+    });
+    expect(added.status).toBe(201);
+    // a realtime analysis is running (ffmpeg child alive) when we ask the server to stop
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(ffmpegChildren(first.child.pid!)).toBeGreaterThan(0);
+    const exited = new Promise<number | null>((r) => first.child.on('exit', (code) => r(code)));
+    first.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const id = ((await added.json()) as { id: string }).id;
+
+    // second start: same token from the data dir, not printed again; the stopped source is listed
+    const second = await startServe(dataDir);
+    expect(second.out()).not.toContain('API token');
+    const list = (await (await fetch(`${second.url}/api/v1/sources`, { headers: auth })).json()) as Array<{
+      id: string;
+      status: string;
+    }>;
+    expect(list.find((s) => s.id === id)?.status).toBe('stopped');
+    const exited2 = new Promise<number | null>((r) => second.child.on('exit', (code) => r(code)));
+    second.child.kill('SIGINT');
+    expect(await exited2).toBe(0);
+  });
+});
