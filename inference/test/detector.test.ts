@@ -153,6 +153,34 @@ describe('YOLOX-Nano detector on real frames', () => {
   });
 });
 
+describe('live behaviour of the analyzer', () => {
+  it("emits a frame's result without waiting for the next frame to arrive", async () => {
+    const model = await createModelRegistry({ modelsDir: MODELS_DIR }).resolve('yolox-nano');
+    await using detector = await createDetector({ model });
+    const data = grabFrame(VTEST, 5, 416, 312);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    let secondYielded = false;
+    // A paced live source: the second frame comes only once the first one's result is out.
+    async function* paced(): AsyncGenerator<Frame> {
+      yield { seq: 0, ptsMs: 0, ts: 1000, width: 416, height: 312, format: 'rgb24', data };
+      await gate;
+      secondYielded = true;
+      yield { seq: 1, ptsMs: 200, ts: 1200, width: 416, height: 312, format: 'rgb24', data };
+    }
+    const seen: number[] = [];
+    for await (const e of analyzeFrames(paced(), { detector })) {
+      if (e.type !== 'frame') continue;
+      seen.push(e.frame.seq);
+      if (e.frame.seq === 0) {
+        expect(secondYielded).toBe(false);
+        release();
+      }
+    }
+    expect(seen).toEqual([0, 1]);
+  });
+});
+
 describe('ONNX sessions in worker threads', () => {
   let tmp: string;
   beforeAll(async () => {

@@ -158,17 +158,55 @@ export async function* analyzeFrames(
     }
   }
 
-  for await (const f of frames) {
-    if (opts.signal?.aborted) break;
-    const start = (origin ??= f.ts);
-    const win = Math.floor((f.ts - start) / spec.strideMs);
-    if (batch.length > 0 && (win !== batchWindow || batch.length >= detector.maxBatch)) submit();
-    batchWindow = win;
-    batch.push(f);
-    if (batch.length >= detector.maxBatch) submit();
-    while (pending.length >= depth) {
-      const b = pending.shift()!;
-      yield* settle(b, await b.result);
+  const it = frames[Symbol.asyncIterator]();
+  let next: Promise<IteratorResult<Frame>> | null = null;
+  let finished = false;
+  try {
+    for (;;) {
+      if (opts.signal?.aborted) break;
+      // Backpressure: with `depth` calls in flight, finish the oldest before reading more frames.
+      if (pending.length >= depth) {
+        const b = pending.shift()!;
+        yield* settle(b, await b.result);
+        continue;
+      }
+      next ??= it.next();
+      let step: IteratorResult<Frame>;
+      const head = pending[0];
+      if (head) {
+        // A result is emitted as soon as it is ready, not when the next frame happens to arrive:
+        // on a paced live source that would add a whole frame interval (or more) of latency.
+        const first = await Promise.race([next.then((r) => ({ r })), head.result.then(() => null)]);
+        if (first === null) {
+          pending.shift();
+          yield* settle(head, await head.result);
+          continue;
+        }
+        step = first.r;
+      } else {
+        step = await next;
+      }
+      next = null;
+      if (step.done) {
+        finished = true;
+        break;
+      }
+      const f = step.value;
+      const start = (origin ??= f.ts);
+      const win = Math.floor((f.ts - start) / spec.strideMs);
+      if (batch.length > 0 && win !== batchWindow) submit();
+      batchWindow = win;
+      batch.push(f);
+      // Adaptive batching: a batch grows only while the model is busy; an idle model gets what is there.
+      if (batch.length >= detector.maxBatch || pending.length === 0) submit();
+    }
+  } finally {
+    if (!finished) {
+      // Ends the frame source early (abort, or our consumer stopped); a read still in flight is
+      // released by the caller closing the stream, so only await return() when none is.
+      const r = it.return?.();
+      if (next === null) await r;
+      else void next.catch(() => undefined);
     }
   }
   submit();
