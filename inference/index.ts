@@ -16,6 +16,8 @@ export type {
 } from './src/models/registry.ts';
 export type { DownloadProgress } from './src/models/download.ts';
 export { sha256File } from './src/models/hash.ts';
+export { customDetectorModel, isModelFile, readLabelsFile } from './src/models/custom.ts';
+export type { CustomDetectorOptions } from './src/models/custom.ts';
 
 export { createModelSession } from './src/ort/session.ts';
 export type { ModelSession, ModelSessionOptions, RunResult } from './src/ort/session.ts';

@@ -116,6 +116,37 @@ describe('aima analyze + query on real media', () => {
     expect(t.stdout).toContain(sourceId);
   });
 
+  it('runs a YOLO-family export given by path, with its decoder and per-class thresholds', async () => {
+    const model = path.join(MODELS_DIR, 'detector/yolox_nano.onnx');
+    const labels = path.join(tmp, 'labels.txt');
+    await writeFile(labels, (await import('@aima/inference')).COCO80.join('\n') + '\n');
+    const r = await aima(
+      [
+        'analyze',
+        VTEST,
+        '--duration',
+        '3',
+        '--fps',
+        '2',
+        '--model',
+        model,
+        '--decoder',
+        'yolox',
+        '--labels',
+        labels,
+        '--class-threshold',
+        'person=0.5,car=0.99',
+        '--json',
+      ],
+      { AIMA_DATA_DIR: dataDir },
+    );
+    expect(r.stderr).toBe('');
+    const s = JSON.parse(r.stdout) as { model: { id: string }; detectionsByClass: Record<string, number> };
+    expect(s.model.id).toBe('yolox_nano');
+    expect(s.detectionsByClass.person).toBeGreaterThan(10);
+    expect(s.detectionsByClass.car ?? 0).toBe(0); // no car scores 0.99 here
+  });
+
   it('lists and verifies the models', async () => {
     const l = await aima(['models', 'list', '--json'], {});
     expect(l.code).toBe(0);
@@ -210,6 +241,26 @@ describe('bad input: one line, stable code, non-zero exit, nothing marked done',
     });
     expectFailure(r, 'MODEL_NOT_FOUND', 6);
     expect(r.stderr).toContain('yolox-nano');
+  });
+
+  it('a model file with the wrong decoder, and a bad per-class threshold', async () => {
+    const model = path.join(MODELS_DIR, 'detector/yolox_nano.onnx');
+    const r = await aima(
+      ['analyze', VTEST, '--duration', '1', '--model', model, '--decoder', 'yolov8', '--id', 'wrong-decoder'],
+      { AIMA_DATA_DIR: dataDir },
+    );
+    expectFailure(r, 'MODEL_BAD_OUTPUT', 6);
+    expect(r.stderr).toContain('--decoder');
+    expectFailure(
+      await aima(['analyze', VTEST, '--class-threshold', 'person=2'], { AIMA_DATA_DIR: dataDir }),
+      'CLI_BAD_VALUE',
+      2,
+    );
+    expectFailure(
+      await aima(['analyze', VTEST, '--model', path.join(tmp, 'none.onnx')], { AIMA_DATA_DIR: dataDir }),
+      'MODEL_NOT_FOUND',
+      6,
+    );
   });
 
   it('unwritable data directory', async () => {

@@ -1,5 +1,8 @@
 import path from 'node:path';
 import {
+  customDetectorModel,
+  isModelFile,
+  readLabelsFile,
   createDetector,
   createModelRegistry,
   type Detector,
@@ -18,9 +21,14 @@ export interface RuntimeOptions {
   readonly threads?: number;
   /** Never download a missing model. */
   readonly offline: boolean;
+  /** A manifest id, or the path of the user's own YOLO-family .onnx export. */
   readonly modelId: string;
+  /** For a model file: its output layout (default yolov8) and class names file (default COCO-80). */
+  readonly decoder?: 'yolov8' | 'yolox';
+  readonly labelsFile?: string;
   readonly classes?: readonly string[];
   readonly scoreThreshold?: number;
+  readonly classThresholds?: Readonly<Record<string, number>>;
   readonly onDownload?: (p: DownloadProgress) => void;
   readonly signal?: AbortSignal;
 }
@@ -56,11 +64,16 @@ export async function openStore(
  */
 export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const registry = createModelRegistry({ modelsDir: opts.modelsDir, cacheDir: opts.cacheDir });
-  const model = await registry.resolve(opts.modelId, {
-    download: !opts.offline,
-    onProgress: opts.onDownload,
-    signal: opts.signal,
-  });
+  const model = isModelFile(opts.modelId)
+    ? await customDetectorModel(opts.modelId, {
+        decoder: opts.decoder,
+        labels: opts.labelsFile ? await readLabelsFile(opts.labelsFile) : undefined,
+      })
+    : await registry.resolve(opts.modelId, {
+        download: !opts.offline,
+        onProgress: opts.onDownload,
+        signal: opts.signal,
+      });
   const store = await openStore(opts);
   let detector: Detector;
   try {
@@ -70,6 +83,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       intraOpThreads: opts.threads,
       classes: opts.classes,
       scoreThreshold: opts.scoreThreshold,
+      classThresholds: opts.classThresholds,
     });
   } catch (err) {
     await store.close();

@@ -11,7 +11,8 @@ import { createProgress } from '../progress.ts';
 import type { CommandContext } from './context.ts';
 
 export const analyzeUsage = `usage: aima analyze <file|url> [--fps N] [--duration S] [--classes a,b] [--threshold X]
-                    [--model ID] [--window MS] [--stride MS] [--id SOURCE_ID] [--out report.json|report.csv] [--json]`;
+                    [--class-threshold person=0.5,car=0.6] [--model ID|file.onnx [--decoder yolov8|yolox] [--labels FILE]]
+                    [--window MS] [--stride MS] [--id SOURCE_ID] [--out report.json|report.csv] [--json]`;
 
 const flagsSchema = z.object({
   fps: z.coerce.number().positive().max(120).default(5),
@@ -19,6 +20,24 @@ const flagsSchema = z.object({
   classes: z.string().optional(),
   threshold: z.coerce.number().min(0).max(1).optional(),
   model: z.string().default(DEFAULT_DETECTOR_ID),
+  decoder: z.enum(['yolov8', 'yolox']).optional(),
+  labels: z.string().optional(),
+  'class-threshold': z
+    .string()
+    .transform((s, ctx) => {
+      const out: Record<string, number> = {};
+      for (const part of s.split(',').filter(Boolean)) {
+        const m = /^([^=]+)=([0-9.]+)$/.exec(part.trim());
+        const v = m ? Number(m[2]) : NaN;
+        if (!m || !(v >= 0 && v <= 1)) {
+          ctx.addIssue({ code: 'custom', message: `'${part}' is not label=score with score in 0..1` });
+          return z.NEVER;
+        }
+        out[m[1]!.trim()] = v;
+      }
+      return out;
+    })
+    .optional(),
   window: z.coerce.number().int().positive().default(1000),
   stride: z.coerce.number().int().positive().optional(),
   id: z
@@ -43,6 +62,9 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
       classes: { type: 'string' },
       threshold: { type: 'string' },
       model: { type: 'string' },
+      decoder: { type: 'string' },
+      labels: { type: 'string' },
+      'class-threshold': { type: 'string' },
       window: { type: 'string' },
       stride: { type: 'string' },
       id: { type: 'string' },
@@ -64,6 +86,9 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
       .map((c) => c.trim())
       .filter(Boolean),
     scoreThreshold: flags.threshold,
+    classThresholds: flags['class-threshold'],
+    decoder: flags.decoder,
+    labelsFile: flags.labels,
     onDownload: (p) => {
       if (ctx.stderr.isTTY)
         ctx.stderr.write(`\rdownloading ${p.modelId}: ${(p.receivedBytes / 1e6).toFixed(1)} MB\x1b[K`);

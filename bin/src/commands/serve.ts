@@ -7,12 +7,15 @@ import { DashboardError } from '@aima/dashboard';
 import { loadOrCreateToken } from '../token.ts';
 import type { CommandContext } from './context.ts';
 
-export const serveUsage = 'usage: aima serve [--host 127.0.0.1] [--port 8080] [--model ID] [--max-sources 4]';
+export const serveUsage =
+  'usage: aima serve [--host 127.0.0.1] [--port 8080] [--model ID|file.onnx [--decoder yolov8|yolox] [--labels FILE]] [--max-sources 4]';
 
 const flagsSchema = z.object({
   host: z.string().min(1).optional(),
   port: z.coerce.number().int().min(0).max(65535).optional(),
   model: z.string().default(DEFAULT_DETECTOR_ID),
+  decoder: z.enum(['yolov8', 'yolox']).optional(),
+  labels: z.string().optional(),
   'max-sources': z.coerce.number().int().positive().max(64).default(4),
 });
 
@@ -24,6 +27,8 @@ export async function serveCommand(argv: string[], ctx: CommandContext): Promise
       host: { type: 'string' },
       port: { type: 'string' },
       model: { type: 'string' },
+      decoder: { type: 'string' },
+      labels: { type: 'string' },
       'max-sources': { type: 'string' },
     },
   });
@@ -32,7 +37,13 @@ export async function serveCommand(argv: string[], ctx: CommandContext): Promise
   const host = flags.host ?? config.host;
   const port = flags.port ?? config.port;
   const { token, generated } = await loadOrCreateToken(config.dataDir, config.token);
-  const runtime = await openRuntime({ ...config, modelId: flags.model, signal: ctx.signal });
+  const runtime = await openRuntime({
+    ...config,
+    modelId: flags.model,
+    decoder: flags.decoder,
+    labelsFile: flags.labels,
+    signal: ctx.signal,
+  });
   const manager = createSourceManager({
     runtime,
     dataDir: config.dataDir,

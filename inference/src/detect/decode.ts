@@ -29,7 +29,7 @@ export function decodeYolox(
   if (width !== 5 + p.numClasses) {
     throw new InferenceError(
       'MODEL_BAD_OUTPUT',
-      `yolox output has ${width} values per row, expected ${5 + p.numClasses}`,
+      `yolox output has ${width} values per row, expected ${5 + p.numClasses} (wrong --decoder or --labels for this model?)`,
     );
   }
   let expected = 0;
@@ -100,7 +100,7 @@ export function decodeYolov8(
   } else {
     throw new InferenceError(
       'MODEL_BAD_OUTPUT',
-      `yolov8 output dims [${dims.join(',')}] do not hold ${channels} channels`,
+      `yolov8 output dims [${dims.join(',')}] do not hold ${channels} channels (wrong --decoder for this model?)`,
     );
   }
   const base = batchIndex * n * channels;

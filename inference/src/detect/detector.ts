@@ -62,8 +62,7 @@ const DYNAMIC_BATCH_LIMIT = 8;
 
 export async function createDetector(opts: DetectorOptions): Promise<Detector> {
   const { spec } = opts.model;
-  const input = spec.input;
-  if (spec.task !== 'detect' || !input || !spec.classes) {
+  if (spec.task !== 'detect' || !spec.input || !spec.classes) {
     throw new InferenceError('INFER_BAD_CONFIG', `model ${spec.id} is not an object detector`);
   }
   const labels = spec.classes;
@@ -72,19 +71,13 @@ export async function createDetector(opts: DetectorOptions): Promise<Detector> {
     classThresholds: opts.classThresholds,
     classes: opts.classes,
   });
-  const params: DecodeParams = {
-    inputWidth: input.width,
-    inputHeight: input.height,
-    numClasses: labels.length,
-    thresholds,
-    minThreshold: Math.min(...thresholds),
-  };
   const decode = spec.decoder === 'yolov8' ? decodeYolov8 : spec.decoder === 'yolox' ? decodeYolox : null;
-  if (!decode)
+  if (!decode) {
     throw new InferenceError(
       'INFER_BAD_CONFIG',
       `model ${spec.id}: decoder ${spec.decoder} cannot detect objects`,
     );
+  }
   const cores = os.availableParallelism();
   const instances = Math.max(
     1,
@@ -97,11 +90,29 @@ export async function createDetector(opts: DetectorOptions): Promise<Detector> {
       label: spec.id,
     }),
   );
-  const session = sessions[0]!;
   // Least busy instance first; ties go to the lowest index, so one instance serves a slow stream alone.
   const pick = (): (typeof sessions)[number] => sessions.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
-  const inMeta = session.inputs.find((i) => i.name === input.name) ?? session.inputs[0];
-  if (!inMeta) throw new InferenceError('MODEL_LOAD_FAILED', `model ${spec.id} has no inputs`);
+  const session = sessions[0]!;
+  const inMeta = session.inputs.find((i) => i.name === spec.input!.name) ?? session.inputs[0];
+  if (!inMeta) {
+    await Promise.all(sessions.map((x) => x.close()));
+    throw new InferenceError('MODEL_LOAD_FAILED', `model ${spec.id} has no inputs`);
+  }
+  // A fixed input size in the model wins over the spec (user exports at 320, 480, 640, ...).
+  const [, , h, w] = inMeta.dims;
+  const input: ImageInputSpec = {
+    ...spec.input,
+    name: inMeta.name,
+    width: typeof w === 'number' && w > 0 ? w : spec.input.width,
+    height: typeof h === 'number' && h > 0 ? h : spec.input.height,
+  };
+  const params: DecodeParams = {
+    inputWidth: input.width,
+    inputHeight: input.height,
+    numClasses: labels.length,
+    thresholds,
+    minThreshold: Math.min(...thresholds),
+  };
   const batchDim = inMeta.dims[0];
   const maxBatch = typeof batchDim === 'number' && batchDim > 0 ? batchDim : DYNAMIC_BATCH_LIMIT;
   const inputName = inMeta.name;
@@ -157,7 +168,8 @@ export async function createDetector(opts: DetectorOptions): Promise<Detector> {
   }
 
   return {
-    spec,
+    // The spec as loaded: its input is the model's real input size.
+    spec: { ...spec, input },
     labels,
     maxBatch,
     instances,

@@ -6,7 +6,8 @@ import { downloadVerified, type DownloadProgress } from './download.ts';
 import { sha256File } from './hash.ts';
 import { BUILTIN_MODELS, type ModelSpec } from './manifest.ts';
 
-export type ModelOrigin = 'models-dir' | 'cache';
+/** Where a model file came from: AIMA_MODELS_DIR, the download cache, or a path the user gave. */
+export type ModelOrigin = 'models-dir' | 'cache' | 'file';
 
 export interface ResolvedModel {
   readonly spec: ModelSpec;
