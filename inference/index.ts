@@ -61,3 +61,19 @@ export type {
 } from './src/analyze/analyzer.ts';
 export { createWindower, windowsContaining, validateWindowSpec } from './src/analyze/windows.ts';
 export type { WindowSpec, WindowBounds, Windower } from './src/analyze/windows.ts';
+
+export { createScheduler, analyzeScheduled, createFairPicker } from './src/scheduler/index.ts';
+export type {
+  AttachOptions,
+  FairPicker,
+  FrameMeta,
+  ScheduledAnalysisOptions,
+  ScheduledResult,
+  ScheduledSource,
+  Scheduler,
+  SchedulerOptions,
+  SchedulerStats,
+  SourceStats,
+} from './src/scheduler/index.ts';
+export { createEventAssembler } from './src/analyze/assembler.ts';
+export type { EventAssembler, AssemblerOptions, FrameKey } from './src/analyze/assembler.ts';

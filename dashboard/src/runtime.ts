@@ -5,6 +5,8 @@ import {
   readLabelsFile,
   createDetector,
   createModelRegistry,
+  createScheduler,
+  type Scheduler,
   type Detector,
   type DownloadProgress,
   type ExecutionProvider,
@@ -33,10 +35,14 @@ export interface RuntimeOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The shared pieces every analysis job uses: one store, one detector (its model instances shared by all sources). */
+/**
+ * The shared pieces every analysis job uses: one store, one detector (its model instances), and
+ * one scheduler that shares the detector fairly between sources and batches across them.
+ */
 export interface Runtime {
   readonly store: Store;
   readonly detector: Detector;
+  readonly scheduler: Scheduler;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -89,11 +95,13 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await store.close();
     throw err;
   }
+  const scheduler = createScheduler({ detector });
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      await scheduler.close();
       await detector.close();
       await store.close();
     })());
-  return { store, detector, close, [Symbol.asyncDispose]: close };
+  return { store, detector, scheduler, close, [Symbol.asyncDispose]: close };
 }

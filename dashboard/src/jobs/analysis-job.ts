@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { decodeVideo, type Frame, type SourceRef } from '@aima/ingest';
-import { analyzeFrames, type AnalysisEvent, type Detector, type TrackerOptions } from '@aima/inference';
+import {
+  analyzeFrames,
+  analyzeScheduled,
+  type AnalysisEvent,
+  type Detector,
+  type Scheduler,
+  type TrackerOptions,
+} from '@aima/inference';
 import type { SourceRecord, Store, TrackRecord } from '@aima/storage';
 import { createAnalysisSink } from './sink.ts';
 
@@ -46,6 +53,8 @@ export interface AnalysisJobOptions extends JobHooks {
   readonly window?: { readonly lengthMs?: number; readonly strideMs?: number };
   readonly tracker?: TrackerOptions;
   readonly signal?: AbortSignal;
+  /** Share of the model under overload, relative to other sources (default 1). */
+  readonly priority?: number;
   /** Extra fields stored in the source row's meta. */
   readonly meta?: Readonly<Record<string, unknown>>;
 }
@@ -107,7 +116,7 @@ export function errorFields(err: unknown): { code: string; message: string } {
  * produced so far are still flushed, and the error is rethrown.
  */
 export async function runAnalysisJob(
-  deps: { readonly store: Store; readonly detector: Detector },
+  deps: { readonly store: Store; readonly detector: Detector; readonly scheduler?: Scheduler },
   opts: AnalysisJobOptions,
 ): Promise<AnalysisSummary> {
   const { store, detector } = deps;
@@ -152,14 +161,26 @@ export async function runAnalysisJob(
       // Frames waiting for their results, so live viewers get the exact pixels that were analysed.
       const inFlight = new Map<number, Frame>();
       const tap = opts.onFrame ? tapFrames(frames, inFlight) : frames;
-      const events = analyzeFrames(tap, {
-        detector,
-        window: opts.window,
-        tracker: opts.tracker,
-        sourceWidth: video.width,
-        sourceHeight: video.height,
-        signal: opts.signal,
-      });
+      // With a scheduler, sources share the model fairly (and batch together when it allows);
+      // files wait for room (nothing dropped), live sources drop their oldest frames when behind.
+      const events = deps.scheduler
+        ? analyzeScheduled(
+            deps.scheduler.attach(sourceId, {
+              sourceWidth: video.width,
+              sourceHeight: video.height,
+              priority: opts.priority,
+            }),
+            tap,
+            { window: opts.window, tracker: opts.tracker, wait: !src.live, signal: opts.signal },
+          )
+        : analyzeFrames(tap, {
+            detector,
+            window: opts.window,
+            tracker: opts.tracker,
+            sourceWidth: video.width,
+            sourceHeight: video.height,
+            signal: opts.signal,
+          });
       for await (const e of events) {
         await sink.handle(e);
         opts.onEvent?.(e);

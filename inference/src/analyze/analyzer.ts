@@ -1,8 +1,11 @@
 import type { Frame } from '@aima/ingest';
 import type { Detector, DetectTimings } from '../detect/detector.ts';
 import type { Detection } from '../detect/types.ts';
-import { createTracker, type TrackState, type TrackerOptions } from '../tracking/index.ts';
-import { createWindower, validateWindowSpec, type WindowSpec } from './windows.ts';
+import type { TrackerOptions } from '../tracking/index.ts';
+import { createEventAssembler, type AnalysisEvent } from './assembler.ts';
+import type { WindowSpec } from './windows.ts';
+
+export type { AnalysisEvent, FrameResult, TrackedDetection, WindowSummary } from './assembler.ts';
 
 export interface AnalyzerOptions {
   readonly detector: Detector;
@@ -19,39 +22,6 @@ export interface AnalyzerOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface TrackedDetection extends Detection {
-  /** Confirmed track id, or 0 while the detection is not (yet) part of one. */
-  readonly trackId: number;
-}
-
-export interface FrameResult {
-  readonly seq: number;
-  readonly ts: number;
-  readonly ptsMs: number;
-  readonly detections: readonly TrackedDetection[];
-  readonly timings: DetectTimings;
-}
-
-export interface WindowSummary {
-  readonly windowId: number;
-  readonly startTs: number;
-  readonly endTs: number;
-  readonly frames: number;
-  readonly detections: number;
-  readonly preMs: number;
-  readonly inferMs: number;
-  readonly postMs: number;
-  /** Confirmed tracks alive when the window closed (for live upserts of long tracks). */
-  readonly activeTracks: readonly TrackState[];
-}
-
-export type AnalysisEvent =
-  | { readonly type: 'frame'; readonly frame: FrameResult }
-  | { readonly type: 'window'; readonly window: WindowSummary }
-  | { readonly type: 'track-start'; readonly track: TrackState }
-  /** `accepted` = the median score reached minTrackScore (Frigate's false-positive filter). */
-  | { readonly type: 'track-end'; readonly track: TrackState; readonly accepted: boolean };
-
 interface Batch {
   readonly frames: readonly Frame[];
   readonly result: Promise<{ detections: Detection[][]; timings: DetectTimings }>;
@@ -67,20 +37,14 @@ export async function* analyzeFrames(
   frames: AsyncIterable<Frame>,
   opts: AnalyzerOptions,
 ): AsyncGenerator<AnalysisEvent> {
-  const spec = validateWindowSpec({
-    lengthMs: opts.window?.lengthMs ?? 1000,
-    strideMs: opts.window?.strideMs ?? opts.window?.lengthMs ?? 1000,
-  });
+  const events = createEventAssembler(opts);
+  const spec = events.window;
   const { detector } = opts;
   const depth = Math.max(1, opts.depth ?? detector.instances + 1);
-  const minTrackScore = opts.minTrackScore ?? 0.5;
-  const tracker = createTracker(opts.tracker);
-  const windower = createWindower<FrameResult>(spec);
   const pending: Batch[] = [];
   let batch: Frame[] = [];
   let batchWindow = -1;
   let origin: number | null = null;
-  let active: readonly TrackState[] = [];
 
   const submit = (): void => {
     if (batch.length === 0) return;
@@ -108,53 +72,11 @@ export async function* analyzeFrames(
     const n = b.frames.length;
     const share = (v: number): number => v / n;
     for (let i = 0; i < n; i++) {
-      const f = b.frames[i]!;
-      const dets = r.detections[i] ?? [];
-      const update = tracker.update(dets, f.ts);
-      active = update.active;
-      for (const t of update.started) yield { type: 'track-start', track: t };
-      for (const t of update.ended)
-        yield { type: 'track-end', track: t, accepted: t.medianScore >= minTrackScore };
-      const frame: FrameResult = {
-        seq: f.seq,
-        ts: f.ts,
-        ptsMs: f.ptsMs,
-        detections: dets.map((d, k) => ({ ...d, trackId: update.trackIds[k] ?? 0 })),
-        timings: {
-          preMs: share(r.timings.preMs),
-          inferMs: share(r.timings.inferMs),
-          postMs: share(r.timings.postMs),
-        },
-      };
-      yield { type: 'frame', frame };
-      yield* windowEvents(windower.push(f.ts, frame));
-    }
-  }
-
-  function* windowEvents(closed: ReturnType<typeof windower.flush>): Generator<AnalysisEvent> {
-    for (const w of closed) {
-      let detections = 0, preMs = 0, inferMs = 0, postMs = 0; // prettier-ignore
-      for (const fr of w.items) {
-        detections += fr.detections.length;
-        preMs += fr.timings.preMs;
-        inferMs += fr.timings.inferMs;
-        postMs += fr.timings.postMs;
-      }
-      const activeTracks = active.filter((t) => t.medianScore >= minTrackScore);
-      yield {
-        type: 'window',
-        window: {
-          windowId: w.windowId,
-          startTs: w.startTs,
-          endTs: w.endTs,
-          frames: w.items.length,
-          detections,
-          preMs,
-          inferMs,
-          postMs,
-          activeTracks,
-        },
-      };
+      yield* events.frame(b.frames[i]!, r.detections[i] ?? [], {
+        preMs: share(r.timings.preMs),
+        inferMs: share(r.timings.inferMs),
+        postMs: share(r.timings.postMs),
+      });
     }
   }
 
@@ -214,7 +136,5 @@ export async function* analyzeFrames(
     const b = pending.shift()!;
     yield* settle(b, await b.result);
   }
-  yield* windowEvents(windower.flush());
-  for (const t of tracker.finish())
-    yield { type: 'track-end', track: t, accepted: t.medianScore >= minTrackScore };
+  yield* events.finish();
 }
