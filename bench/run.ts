@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchLiveLatency } from './live-latency.ts';
+import { benchSoak } from './soak.ts';
+import { benchSourcesLoad } from './sources-load.ts';
 import { benchSpine } from './spine.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
