@@ -13,6 +13,9 @@ const only = process.argv.slice(2);
 const suites: Record<string, () => Promise<Record<string, unknown>>> = {
   spine: benchSpine,
   'live-latency': benchLiveLatency,
+  'sources-load': benchSourcesLoad,
+  // 15 minutes by default (AIMA_SOAK_MINUTES): run alone with `npm run bench -- soak`.
+  soak: benchSoak,
 };
 
 const results: Record<string, unknown> = {
