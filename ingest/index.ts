@@ -25,3 +25,26 @@ export { snapshot } from './src/snapshot.ts';
 export type { Snapshot, SnapshotOptions } from './src/snapshot.ts';
 export { decodeVideo } from './src/decode-video.ts';
 export { decodeAudio } from './src/decode-audio.ts';
+export { startRecorder } from './src/recorder/recorder.ts';
+export type {
+  Recorder,
+  RecorderEvents,
+  RecorderOptions,
+  RecorderResult,
+  RecorderState,
+  RecordedSegment,
+} from './src/recorder/types.ts';
+export type { RecordingMode } from './src/recorder/args.ts';
+export { openLiveSource } from './src/live/live-source.ts';
+export type {
+  LiveSource,
+  LiveSourceOptions,
+  LiveSourceEvents,
+  LiveListener,
+  LiveState,
+  LiveStateChange,
+  LiveErrorInfo,
+  LiveGap,
+  LiveStats,
+} from './src/live/types.ts';
+export type { BackoffPolicy } from './src/live/backoff.ts';

@@ -21,3 +21,11 @@ export { STORE_ERROR_CODES, StoreError, isStoreError } from './src/errors.ts';
 export type { StoreErrorCode } from './src/errors.ts';
 export { MIGRATIONS, currentSchemaVersion } from './src/migrations.ts';
 export type { Migration } from './src/migrations.ts';
+export type { RecordingQuery, RecordingRecord, RecordingUsage } from './src/types.ts';
+export { applyRetention, planRetention } from './src/recordings-retention.ts';
+export type {
+  ApplyRetentionOptions,
+  RetentionLimits,
+  RetentionPlan,
+  RetentionResult,
+} from './src/recordings-retention.ts';

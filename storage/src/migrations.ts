@@ -91,9 +91,23 @@ const V1_CORE: readonly string[] = [
   GROUP BY source_id, second, label`,
 ];
 
+// One row per finished fMP4 segment file of a recording. Append-only facts; retention removes
+// rows with lightweight DELETE together with their files (recordings-retention.ts), so no TTL:
+// a TTL would drop rows and leave their files on disk.
+const V2_RECORDINGS: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS recordings (
+    source_id LowCardinality(String),
+    start_ts DateTime64(3, 'UTC'),
+    end_ts DateTime64(3, 'UTC'),
+    file String,
+    bytes UInt64
+  ) ENGINE = MergeTree PARTITION BY toDate(start_ts) ORDER BY (source_id, start_ts)`,
+];
+
 /** Every schema migration, in the order they apply. Append only: never edit a released step. */
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'core tables and per-second rollup', statements: V1_CORE },
+  { version: 2, name: 'recording segments', statements: V2_RECORDINGS },
 ]);
 
 /** The schema version this build of the package migrates to. */

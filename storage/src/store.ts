@@ -1,5 +1,5 @@
 import type { Driver } from './driver.ts';
-import { StoreError } from './errors.ts';
+import { StoreError, isStoreError } from './errors.ts';
 import { MIGRATIONS, migrate } from './migrations.ts';
 import type { DetectionSelectRow, SourceSelectRow, TrackSelectRow, WindowSelectRow } from './rows.ts';
 import {
@@ -12,6 +12,8 @@ import {
   trackRow,
   windowRow,
 } from './rows.ts';
+import * as rec from './recordings-sql.ts';
+import type { RecordingSelectRow, UsageSelectRow } from './recordings-sql.ts';
 import { DEFAULT_MERGE_GAP_MS, mergeSegments } from './segments.ts';
 import * as sql from './sql.ts';
 import type { Store, TimelineSeries } from './types.ts';
@@ -110,6 +112,58 @@ export function createDriverStore(driver: Driver): Store {
       run(async () =>
         (await driver.query<{ label: string }>(sql.selectLabels(sourceId), signal)).map((r) => r.label),
       ),
+    insertRecordings: (rows) =>
+      run(async () => {
+        // Rows are mapped (and checked) before the first statement is sent.
+        const statements = chunk(rows, rec.RECORDINGS_BATCH).map(rec.insertRecordings);
+        try {
+          for (const q of statements) await driver.exec(q);
+        } catch (e) {
+          // exec() reports a failed statement as a failed query; to callers this is an insert.
+          if (!isStoreError(e, 'STORE_QUERY_FAILED')) throw e;
+          throw new StoreError(
+            'STORE_INSERT_FAILED',
+            e.message.replace(/^statement/, 'insert into recordings'),
+            {
+              cause: e,
+              ...(e.clickhouseCode === undefined ? {} : { clickhouseCode: e.clickhouseCode }),
+            },
+          );
+        }
+      }),
+    listRecordings: ({ signal, ...f }) =>
+      run(async () =>
+        (await driver.query<RecordingSelectRow>(rec.selectRecordings(f), signal)).map(rec.toRecordingRecord),
+      ),
+    findRecording: (sourceId, ts, signal) =>
+      run(async () => {
+        const [row] = await driver.query<RecordingSelectRow>(rec.findRecording(sourceId, ts), signal);
+        return row === undefined ? null : rec.toRecordingRecord(row);
+      }),
+    recordingUsage: (q = {}) =>
+      run(async () => {
+        const [row] = await driver.query<UsageSelectRow>(rec.recordingUsage(q.sourceId), q.signal);
+        const oldest = row?.oldest_ms ?? null;
+        return {
+          segments: Number(row?.n ?? 0),
+          bytes: Number(row?.bytes ?? 0),
+          oldestTs: oldest === null ? null : Number(oldest),
+        };
+      }),
+    deleteRecordings: (rows, signal) =>
+      run(async () => {
+        const bySource = new Map<string, string[]>();
+        for (const r of rows) {
+          const files = bySource.get(r.sourceId);
+          if (files === undefined) bySource.set(r.sourceId, [r.file]);
+          else files.push(r.file);
+        }
+        for (const [sourceId, files] of bySource) {
+          for (const part of chunk(files, rec.RECORDINGS_BATCH)) {
+            await driver.exec(rec.deleteRecordings(sourceId, part), signal);
+          }
+        }
+      }),
     close() {
       closing ??= (async () => {
         await Promise.allSettled([...inflight]);
@@ -120,6 +174,12 @@ export function createDriverStore(driver: Driver): Store {
     [Symbol.asyncDispose]: () => store.close(),
   };
   return store;
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 /** Rows ordered by (label, second) → one column-oriented series per label. */

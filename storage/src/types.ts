@@ -111,6 +111,37 @@ export interface TimelineQuery {
 }
 
 /**
+ * One finished recording segment: a fragmented-MP4 file covering [startTs, endTs) of a source
+ * (append-only). ingest's `RecordedSegment` has this shape and can be stored as is.
+ */
+export interface RecordingRecord {
+  readonly sourceId: string;
+  readonly startTs: number;
+  readonly endTs: number;
+  /** The segment file: absolute as the recorder reports it, or relative to the recordings root. */
+  readonly file: string;
+  readonly bytes: number;
+}
+
+export interface RecordingQuery {
+  /** One source; omitted = every source (retention, disk usage). */
+  readonly sourceId?: string;
+  /** Segments overlapping [from, to): end > from and start < to. */
+  readonly from?: number;
+  readonly to?: number;
+  readonly limit?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** How much recording is stored. */
+export interface RecordingUsage {
+  readonly segments: number;
+  readonly bytes: number;
+  /** Start of the oldest segment; null when there is none. */
+  readonly oldestTs: number | null;
+}
+
+/**
  * The one storage interface. Two adapters implement it: embedded chDB (default, a persistent data
  * directory) and a ClickHouse server through @clickhouse/client (when CLICKHOUSE_URL is set). Both
  * run the same contract tests. All values are bound as query parameters, never spliced into SQL.
@@ -163,6 +194,20 @@ export interface Store {
   timeline(q: TimelineQuery): Promise<TimelineSeries[]>;
   /** Distinct labels ever stored (optionally for one source). */
   labels(sourceId?: string, signal?: AbortSignal): Promise<string[]>;
+  /** Stores finished recording segments. */
+  insertRecordings(rows: readonly RecordingRecord[]): Promise<void>;
+  /** Segments overlapping [from, to), oldest first (by start, then source, then file). */
+  listRecordings(q: RecordingQuery): Promise<RecordingRecord[]>;
+  /** The segment of a source that contains `ts` (start ≤ ts < end; the latest-starting one if
+   * several do), or null. */
+  findRecording(sourceId: string, ts: number, signal?: AbortSignal): Promise<RecordingRecord | null>;
+  /** Count and total bytes of stored segments, of one source or of all. */
+  recordingUsage(q?: { sourceId?: string; signal?: AbortSignal }): Promise<RecordingUsage>;
+  /** Deletes segment rows by (sourceId, file); files are left alone (see applyRetention). */
+  deleteRecordings(
+    rows: readonly { readonly sourceId: string; readonly file: string }[],
+    signal?: AbortSignal,
+  ): Promise<void>;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }

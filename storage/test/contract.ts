@@ -1,10 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS, currentSchemaVersion } from '../index.ts';
-import type { Store } from '../index.ts';
+import type { RecordingRecord, Store } from '../index.ts';
 import { DAY, det, source, track, uid } from './fixtures.ts';
 
 // Behaviour every Store adapter must show. Each test writes under fresh source ids (and, where
 // a query spans sources, fresh labels), so tests stay independent on a shared database.
+
+/** A recording segment of `sourceId` covering [DAY + startS s, DAY + endS s). */
+function recording(sourceId: string, startS: number, endS: number, over: Partial<RecordingRecord> = {}) {
+  return {
+    sourceId,
+    startTs: DAY + startS * 1000,
+    endTs: DAY + endS * 1000,
+    file: `/rec/${sourceId}/${String(startS).padStart(6, '0')}.mp4`,
+    bytes: 1000 + startS,
+    ...over,
+  };
+}
 
 /** Registers the adapter-independent contract tests for the store `make` opens. */
 export function storeContract(name: string, make: () => Promise<Store>): void {
@@ -256,6 +268,107 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       expect(await store.getSource(kept)).not.toBeNull();
       expect(await store.countDetections({ sourceId: kept })).toBe(1);
       expect((await store.timeline({ sourceId: kept }))[0]?.label).toBe('dog');
+    });
+
+    it('stores recording segments and lists those overlapping [from, to), oldest first', async () => {
+      const a = uid('cam');
+      const b = uid('cam');
+      // Out of order on purpose; a and b interleave in time.
+      await store.insertRecordings([recording(a, 20, 30), recording(a, 0, 10), recording(a, 10, 20)]);
+      await store.insertRecordings([recording(b, 5, 15)]);
+      await store.insertRecordings([]);
+
+      const all = await store.listRecordings({ sourceId: a });
+      expect(all).toEqual([recording(a, 0, 10), recording(a, 10, 20), recording(a, 20, 30)]);
+      const starts = async (from?: number, to?: number) =>
+        (await store.listRecordings({ sourceId: a, from, to })).map((r) => (r.startTs - DAY) / 1000);
+      // Half-open intervals: a segment ending exactly at `from` is not in range; one starting at `to` neither.
+      expect(await starts(DAY + 10_000)).toEqual([10, 20]);
+      expect(await starts(DAY + 9_999)).toEqual([0, 10, 20]);
+      expect(await starts(undefined, DAY + 10_000)).toEqual([0]);
+      expect(await starts(DAY + 12_000, DAY + 13_000)).toEqual([10]);
+      expect(await starts(DAY + 30_000)).toEqual([]);
+      expect(await store.listRecordings({ sourceId: a, limit: 2 })).toHaveLength(2);
+      // Without a source: every source, ordered by start time.
+      const mixed = (await store.listRecordings({ from: DAY, to: DAY + 30_000 })).filter((r) =>
+        [a, b].includes(r.sourceId),
+      );
+      expect(mixed.map((r) => [r.sourceId, (r.startTs - DAY) / 1000])).toEqual([
+        [a, 0],
+        [b, 5],
+        [a, 10],
+        [a, 20],
+      ]);
+    });
+
+    it('finds the segment that contains a timestamp', async () => {
+      const id = uid('cam');
+      await store.insertRecordings([recording(id, 0, 10), recording(id, 10, 20), recording(id, 30, 40)]);
+      const at = async (s: number) => (await store.findRecording(id, DAY + s * 1000))?.startTs;
+      expect(await at(0)).toBe(DAY);
+      expect(await at(5.5)).toBe(DAY);
+      expect(await at(10)).toBe(DAY + 10_000); // a shared boundary belongs to the later segment
+      expect(await at(19.999)).toBe(DAY + 10_000);
+      expect(await at(25)).toBeUndefined(); // a gap
+      expect(await at(40)).toBeUndefined();
+      expect(await store.findRecording(id, DAY + 35_000)).toEqual(recording(id, 30, 40));
+      expect(await store.findRecording(uid('cam'), DAY + 5_000)).toBeNull();
+    });
+
+    it('reports recording usage per source and overall', async () => {
+      const id = uid('cam');
+      expect(await store.recordingUsage({ sourceId: id })).toEqual({ segments: 0, bytes: 0, oldestTs: null });
+      const big = 5 * 2 ** 32; // beyond UInt32, still exact in a double
+      await store.insertRecordings([
+        recording(id, 10, 20, { bytes: big }),
+        recording(id, 0, 10, { bytes: 7 }),
+      ]);
+      expect(await store.recordingUsage({ sourceId: id })).toEqual({
+        segments: 2,
+        bytes: big + 7,
+        oldestTs: DAY,
+      });
+      const overall = await store.recordingUsage();
+      expect(overall.segments).toBeGreaterThanOrEqual(2);
+      expect(overall.bytes).toBeGreaterThanOrEqual(big + 7);
+    });
+
+    it('deletes recording rows by (source, file), leaving the rest', async () => {
+      const a = uid('cam');
+      const b = uid('cam');
+      const shared = { file: '/rec/same-name.mp4' };
+      await store.insertRecordings([
+        recording(a, 0, 10),
+        recording(a, 10, 20),
+        recording(a, 20, 30, shared),
+        recording(b, 0, 10, shared),
+      ]);
+      await store.deleteRecordings([
+        { sourceId: a, file: recording(a, 0, 10).file },
+        { sourceId: a, file: shared.file },
+        { sourceId: a, file: '/rec/never-stored.mp4' },
+      ]);
+      await store.deleteRecordings([]);
+      expect(await store.listRecordings({ sourceId: a })).toEqual([recording(a, 10, 20)]);
+      expect(await store.listRecordings({ sourceId: b })).toEqual([recording(b, 0, 10, shared)]);
+    });
+
+    it('round-trips recording times to the ms and file names literally', async () => {
+      const id = uid('cam');
+      const file = `/rec/it's, "odd"\n{f:String}\t.mp4`;
+      const row = { sourceId: id, startTs: 1_700_000_000_001, endTs: 1_700_000_010_999, file, bytes: 0 };
+      await store.insertRecordings([row]);
+      expect(await store.listRecordings({ sourceId: id })).toEqual([row]);
+      await store.deleteRecordings([{ sourceId: id, file }]);
+      expect(await store.listRecordings({ sourceId: id })).toEqual([]);
+      await expect(store.insertRecordings([{ ...row, bytes: -1 }])).rejects.toMatchObject({
+        name: 'StoreError',
+      });
+      await expect(store.listRecordings({ sourceId: id, signal: AbortSignal.abort() })).rejects.toMatchObject(
+        {
+          name: 'StoreError',
+        },
+      );
     });
 
     it('rejects calls on a closed store with STORE_CLOSED; close() twice is fine', async () => {

@@ -55,7 +55,7 @@ describe('embedded store: one data directory per process', () => {
     await a.close();
 
     const other = await createStore({ dataDir: otherDir });
-    expect(await other.migrate()).toMatchObject({ applied: [1] });
+    expect(await other.migrate()).toMatchObject({ applied: MIGRATIONS.map((m) => m.version) });
     expect(await other.getSource('persist-1')).toBeNull();
     await other.close();
 

@@ -1,0 +1,62 @@
+// LiveSourceOptions → a frozen, checked config. Bad values are programming errors (RangeError),
+// found when the source is opened rather than on the first reconnect.
+import { isNetworkSource } from '../source.ts';
+import type { DecodeVideoOptions, SourceRef } from '../types.ts';
+import { backoffPolicy } from './backoff.ts';
+import type { BackoffPolicy } from './backoff.ts';
+import type { ConnectionTiming } from './connection.ts';
+import type { LiveSourceOptions } from './types.ts';
+
+export interface LiveConfig {
+  readonly decode: Pick<DecodeVideoOptions, 'fps' | 'maxWidth' | 'maxHeight' | 'pixelFormat'>;
+  readonly highWaterMark: number;
+  readonly timing: ConnectionTiming;
+  readonly maxAttempts: number;
+  readonly backoff: BackoffPolicy;
+  readonly random: () => number;
+}
+
+export const DEFAULT_STALL_TIMEOUT_MS = 5000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+export const DEFAULT_HIGH_WATER_MARK = 8;
+
+export function liveConfig(src: SourceRef, opts: LiveSourceOptions): LiveConfig {
+  for (const key of ['maxWidth', 'maxHeight'] as const) {
+    const v = opts[key];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 2))
+      throw new RangeError(`${key} must be an integer >= 2`);
+  }
+  if (opts.fps !== undefined && !(opts.fps > 0 && opts.fps <= 1000)) {
+    throw new RangeError('fps must be in (0, 1000]');
+  }
+  const highWaterMark = opts.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+  if (!(Number.isInteger(highWaterMark) && highWaterMark >= 1)) {
+    throw new RangeError('highWaterMark must be an integer >= 1');
+  }
+  const stallTimeoutMs = positive('stallTimeoutMs', opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
+  const connectTimeoutMs = positive('connectTimeoutMs', opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+  // A camera is expected to come back; a file that fails once fails the same way again.
+  const maxAttempts = opts.maxAttempts ?? (isNetworkSource(src) ? Infinity : 1);
+  if (!(maxAttempts === Infinity || (Number.isInteger(maxAttempts) && maxAttempts >= 1))) {
+    throw new RangeError('maxAttempts must be an integer >= 1 or Infinity');
+  }
+  return Object.freeze({
+    decode: Object.freeze({
+      ...(opts.fps !== undefined ? { fps: opts.fps } : {}),
+      ...(opts.maxWidth !== undefined ? { maxWidth: opts.maxWidth } : {}),
+      ...(opts.maxHeight !== undefined ? { maxHeight: opts.maxHeight } : {}),
+      ...(opts.pixelFormat !== undefined ? { pixelFormat: opts.pixelFormat } : {}),
+    }),
+    highWaterMark,
+    timing: Object.freeze({ stallTimeoutMs, connectTimeoutMs }),
+    maxAttempts,
+    backoff: backoffPolicy(opts.backoff),
+    random: opts.random ?? Math.random,
+  });
+}
+
+/** > 0; Infinity switches the timeout off. */
+function positive(key: string, value: number): number {
+  if (!(value > 0)) throw new RangeError(`${key} must be > 0 (Infinity for none)`);
+  return value;
+}

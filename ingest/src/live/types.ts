@@ -1,0 +1,110 @@
+import type { IngestErrorCode } from '../errors.ts';
+import type { Frame, MediaInfo, PixelFormat } from '../types.ts';
+import type { BackoffPolicy } from './backoff.ts';
+
+/**
+ * Where a live source is:
+ * - 'connecting': ffmpeg is starting, probing, or waiting for the first frame;
+ * - 'live': frames are flowing;
+ * - 'stalled': no frame for `stallTimeoutMs`; the connection is being cut;
+ * - 'reconnecting': waiting out the backoff before the next attempt;
+ * - 'failed': given up (attempts exhausted or an error no retry can fix). Final;
+ * - 'stopped': closed, aborted, or a finite source reached its end. Final.
+ */
+export type LiveState = 'connecting' | 'live' | 'stalled' | 'reconnecting' | 'failed' | 'stopped';
+
+/** An error as events carry it: the stable code and the one-line, credential-free message. */
+export interface LiveErrorInfo {
+  readonly code: IngestErrorCode;
+  readonly message: string;
+}
+
+export interface LiveStateChange {
+  readonly from: LiveState;
+  readonly to: LiveState;
+  /** Wall-clock ms of the change. */
+  readonly at: number;
+  /** Connection attempts started so far (1 for the first connection). */
+  readonly attempt: number;
+  /** Why the source left 'live'/'connecting', or gave up; absent when nothing went wrong. */
+  readonly error?: LiveErrorInfo;
+  /** 'reconnecting' only: how long until the next attempt. */
+  readonly delayMs?: number;
+}
+
+/** Frames resumed after an outage: no frame has a `ts` strictly between the two. */
+export interface LiveGap {
+  /** `ts` of the last frame before the outage. */
+  readonly startTs: number;
+  /** `ts` of the first frame after it. */
+  readonly endTs: number;
+}
+
+export interface LiveSourceEvents {
+  state: LiveStateChange;
+  gap: LiveGap;
+}
+
+export type LiveListener<K extends keyof LiveSourceEvents> = (payload: LiveSourceEvents[K]) => void;
+
+export interface LiveStats {
+  /** Frames handed to the consumer. */
+  readonly framesEmitted: number;
+  /** Frames dropped because the consumer fell behind (drop-oldest). */
+  readonly framesDropped: number;
+  /** Times the source scheduled a new connection after losing (or failing to make) one. */
+  readonly reconnects: number;
+  /** Wall-clock ms when the last frame arrived from ffmpeg; null before the first. */
+  readonly lastFrameAt: number | null;
+  /** Outages that frames resumed after (`gap` events). */
+  readonly gaps: number;
+}
+
+export interface LiveSourceOptions {
+  /** Analysis frame rate; omitted = every source frame. */
+  readonly fps?: number;
+  /** Scale so frames fit inside maxWidth x maxHeight (never upscales). */
+  readonly maxWidth?: number;
+  readonly maxHeight?: number;
+  readonly pixelFormat?: PixelFormat;
+  /** Frames buffered for a slow consumer before the oldest is dropped and counted (default 8). */
+  readonly highWaterMark?: number;
+  /** No frame for this long while live: 'stalled', and the connection is cut (default 5000 ms). */
+  readonly stallTimeoutMs?: number;
+  /** An attempt without a first frame after this long is cut and retried (default 30 000 ms). */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Consecutive failed attempts before 'failed' (a connection that stayed live for
+   * `backoff.resetAfterMs` starts the count again). Default: Infinity for network sources, 1 for files.
+   */
+  readonly maxAttempts?: number;
+  /** Reconnect delays; defaults: base 500 ms, cap 30 s, reset after 30 s live. */
+  readonly backoff?: Partial<BackoffPolicy>;
+  /** Uniform random numbers in [0, 1) for the backoff jitter (default Math.random). */
+  readonly random?: () => number;
+  /** Aborting stops the source like close(), but iteration then throws INGEST_ABORTED. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A long-running frame source that survives camera restarts and network cuts: it reconnects with
+ * backoff and keeps `seq` counting and `ts` wall-clock and non-decreasing across connections. In
+ * the frames it yields, `ptsMs` is ms since the source's first frame (so `ts = firstTs + ptsMs`).
+ *
+ * Iterate it once. Iteration ends when the source is closed (or a finite source ends), throws
+ * INGEST_ABORTED after an abort, and throws the last error after 'failed' (once buffered frames
+ * are consumed). Breaking out of the loop closes the source.
+ */
+export interface LiveSource extends AsyncIterable<Frame> {
+  readonly state: LiveState;
+  readonly stats: LiveStats;
+  /** Media info of the current (or last) connection; null until one has been probed. */
+  readonly info: MediaInfo | null;
+  readonly closed: boolean;
+  /** Subscribe; returns the unsubscribe function. A throwing listener cannot break the source. */
+  on<K extends keyof LiveSourceEvents>(event: K, listener: LiveListener<K>): () => void;
+  off<K extends keyof LiveSourceEvents>(event: K, listener: LiveListener<K>): void;
+  /** Stop: cut the connection, reap ffmpeg, end iteration. Idempotent; resolves when all is reaped. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
