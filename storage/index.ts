@@ -5,6 +5,7 @@ export type {
   Segment,
   SegmentQuery,
   SourceRecord,
+  GapRecord,
   SourceStatus,
   Store,
   StoreOptions,

@@ -105,9 +105,20 @@ const V2_RECORDINGS: readonly string[] = [
 ];
 
 /** Every schema migration, in the order they apply. Append only: never edit a released step. */
+// Outages of live sources: the time between the last frame before a cut and the first after it.
+const V3_GAPS: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS gaps (
+    source_id LowCardinality(String),
+    start_ts DateTime64(3, 'UTC'),
+    end_ts DateTime64(3, 'UTC'),
+    reason LowCardinality(String)
+  ) ENGINE = MergeTree PARTITION BY toDate(start_ts) ORDER BY (source_id, start_ts)`,
+];
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'core tables and per-second rollup', statements: V1_CORE },
   { version: 2, name: 'recording segments', statements: V2_RECORDINGS },
+  { version: 3, name: 'live source gaps', statements: V3_GAPS },
 ]);
 
 /** The schema version this build of the package migrates to. */

@@ -159,10 +159,31 @@ export function selectDetections(f: TrackFilter & { readonly limit: number }): S
 }
 
 /** Tables holding a source's rows; the rollup too, so timelines forget it as well. */
-export const SOURCE_TABLES = ['detections', 'windows', 'tracks', 'det_1s', 'sources'] as const;
+export const SOURCE_TABLES = [
+  'detections',
+  'windows',
+  'tracks',
+  'det_1s',
+  'gaps',
+  'recordings',
+  'sources',
+] as const;
 
 /** Lightweight DELETE of one source's rows from one table (table names come from SOURCE_TABLES only). */
 export function deleteSourceRows(table: (typeof SOURCE_TABLES)[number], sourceId: string): SqlQuery {
   const col = table === 'sources' ? 'id' : 'source_id';
   return { sql: `DELETE FROM ${table} WHERE ${col} = {sid:String}`, params: { sid: sourceId } };
+}
+
+export function selectGaps(f: TrackFilter): SqlQuery {
+  const w = where([
+    eq('source_id', 'sid', f.sourceId),
+    time('end_ts >= ?', 'from', f.from),
+    time('start_ts < ?', 'to', f.to),
+  ]);
+  return {
+    sql: `SELECT source_id, toUnixTimestamp64Milli(start_ts) AS start_ms, toUnixTimestamp64Milli(end_ts) AS end_ms, reason
+      FROM gaps ${w.sql} ORDER BY source_id, start_ms`,
+    params: w.params,
+  };
 }

@@ -16,6 +16,7 @@ import * as rec from './recordings-sql.ts';
 import type { RecordingSelectRow, UsageSelectRow } from './recordings-sql.ts';
 import { DEFAULT_MERGE_GAP_MS, mergeSegments } from './segments.ts';
 import * as sql from './sql.ts';
+import { toDateTime64 } from './time.ts';
 import type { Store, TimelineSeries } from './types.ts';
 
 interface TimelineRow {
@@ -46,7 +47,7 @@ export function createDriverStore(driver: Driver): Store {
 
   // Rows are mapped inside run(): a bad timestamp rejects the call before anything is sent.
   function insert<R>(
-    table: 'windows' | 'detections' | 'tracks' | 'sources',
+    table: 'windows' | 'detections' | 'tracks' | 'sources' | 'gaps',
     rows: readonly R[],
     map: (r: R) => object,
   ) {
@@ -86,6 +87,29 @@ export function createDriverStore(driver: Driver): Store {
             signal,
           )
         ).map(toDetectionRecord),
+      ),
+    insertGaps: (rows) =>
+      insert('gaps', rows, (g) => ({
+        source_id: g.sourceId,
+        start_ts: toDateTime64(g.startTs),
+        end_ts: toDateTime64(g.endTs),
+        reason: g.reason,
+      })),
+    listGaps: ({ signal, ...f }) =>
+      run(async () =>
+        (
+          await driver.query<{
+            source_id: string;
+            start_ms: number | string;
+            end_ms: number | string;
+            reason: string;
+          }>(sql.selectGaps(f), signal)
+        ).map((r) => ({
+          sourceId: r.source_id,
+          startTs: Number(r.start_ms),
+          endTs: Number(r.end_ms),
+          reason: r.reason,
+        })),
       ),
     deleteSource: (id, signal) =>
       run(async () => {

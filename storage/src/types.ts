@@ -68,6 +68,15 @@ export interface TrackRecord {
   readonly ended: boolean;
 }
 
+/** An outage of a live source: no frames between the two times. */
+export interface GapRecord {
+  readonly sourceId: string;
+  readonly startTs: number;
+  readonly endTs: number;
+  /** The error code that cut the connection (e.g. INGEST_UNREACHABLE), or 'stalled'. */
+  readonly reason: string;
+}
+
 /** A time range where `label` was present in a source, merged from overlapping tracks. */
 export interface Segment {
   readonly sourceId: string;
@@ -181,7 +190,9 @@ export interface Store {
     limit?: number;
     signal?: AbortSignal;
   }): Promise<DetectionRecord[]>;
-  /** Deletes a source and every row it produced (detections, windows, tracks, rollup). */
+  insertGaps(rows: readonly GapRecord[]): Promise<void>;
+  listGaps(q: { sourceId?: string; from?: number; to?: number; signal?: AbortSignal }): Promise<GapRecord[]>;
+  /** Deletes a source and every row it produced (detections, windows, tracks, rollup, gaps, recordings rows). */
   deleteSource(id: string, signal?: AbortSignal): Promise<void>;
   countDetections(q: {
     sourceId?: string;

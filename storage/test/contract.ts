@@ -252,6 +252,21 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       expect(await store.listDetections({ sourceId: id, limit: 2 })).toHaveLength(2);
     });
 
+    it('records gaps of live sources and lists them by time', async () => {
+      const id = uid('cam');
+      await store.insertGaps([
+        { sourceId: id, startTs: DAY + 1000, endTs: DAY + 5000, reason: 'INGEST_UNREACHABLE' },
+        { sourceId: id, startTs: DAY + 9000, endTs: DAY + 9500, reason: 'stalled' },
+      ]);
+      expect(await store.listGaps({ sourceId: id })).toEqual([
+        { sourceId: id, startTs: DAY + 1000, endTs: DAY + 5000, reason: 'INGEST_UNREACHABLE' },
+        { sourceId: id, startTs: DAY + 9000, endTs: DAY + 9500, reason: 'stalled' },
+      ]);
+      expect((await store.listGaps({ sourceId: id, from: DAY + 6000 })).map((g) => g.reason)).toEqual([
+        'stalled',
+      ]);
+    });
+
     it('deletes a source with all its rows, leaving other sources alone', async () => {
       const gone = uid('cam');
       const kept = uid('cam');
@@ -260,8 +275,10 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
         await store.insertDetections([det(id, DAY + 10, { label: 'dog', trackId: 1 })]);
         await store.insertTracks([track(id, 1, { label: 'dog' })]);
       }
+      await store.insertGaps([{ sourceId: gone, startTs: DAY, endTs: DAY + 10, reason: 'stalled' }]);
       await store.deleteSource(gone);
       expect(await store.getSource(gone)).toBeNull();
+      expect(await store.listGaps({ sourceId: gone })).toHaveLength(0);
       expect(await store.countDetections({ sourceId: gone })).toBe(0);
       expect(await store.listTracks({ sourceId: gone })).toHaveLength(0);
       expect(await store.timeline({ sourceId: gone })).toHaveLength(0);
