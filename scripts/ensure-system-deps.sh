@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
-# Installs the Debian packages AIMA's tests use when they are missing: ffmpeg (with ffprobe) and
-# chromium (browser tests drive Debian's /usr/bin/chromium through playwright-core). Runs as part of
-# `npm test`, so a fresh machine needs nothing installed by hand. Without root or apt it says so:
-# ffmpeg then falls back to the copy bundled through npm, and browser tests report chromium missing.
+# Installs the Debian packages AIMA's tests use when they are missing. Runs as part of `npm test`,
+# so a fresh machine needs nothing installed by hand:
+#   ffmpeg (with ffprobe)                      decoding, probing, recording
+#   chromium                                   browser tests (playwright-core drives /usr/bin/chromium)
+#   nginx + libnginx-mod-rtmp                  RTMP and HLS test server
+#   python3-gi + gir1.2-gst-rtsp-server-1.0    GStreamer RTSP test server (+ the plugins it needs)
+#   srt-tools                                  srt-live-transmit, the SRT test relay
+# Without root or apt it says what is missing: ffmpeg then falls back to the copy bundled through
+# npm, and the tests that need a missing server are skipped with that reason.
 set -euo pipefail
 
 missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+[ -e /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)
+/usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0")' >/dev/null 2>&1 ||
+  missing+=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)
+command -v srt-live-transmit >/dev/null 2>&1 || missing+=(srt-tools)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
@@ -21,4 +31,11 @@ fi
 echo "ensure-system-deps: installing ${missing[*]} from Debian" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
+# nginx's package starts the system service by default; AIMA's tests run their own on loopback.
+ours=0
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && ours=1
+fi
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+[ "$ours" = 1 ] && rm -f /usr/sbin/policy-rc.d
+exit 0

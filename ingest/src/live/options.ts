@@ -17,6 +17,9 @@ export interface LiveConfig {
 }
 
 export const DEFAULT_STALL_TIMEOUT_MS = 5000;
+// HLS arrives a segment at a time: ffmpeg decodes a segment in a burst, then waits for the next
+// one to be published. With the common 6 s segments, 6 s without a frame is normal, not a stall.
+export const HLS_STALL_TIMEOUT_MS = 20_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 export const DEFAULT_HIGH_WATER_MARK = 8;
 
@@ -33,7 +36,10 @@ export function liveConfig(src: SourceRef, opts: LiveSourceOptions): LiveConfig 
   if (!(Number.isInteger(highWaterMark) && highWaterMark >= 1)) {
     throw new RangeError('highWaterMark must be an integer >= 1');
   }
-  const stallTimeoutMs = positive('stallTimeoutMs', opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
+  const stallTimeoutMs = positive(
+    'stallTimeoutMs',
+    opts.stallTimeoutMs ?? (src.kind === 'hls' ? HLS_STALL_TIMEOUT_MS : DEFAULT_STALL_TIMEOUT_MS),
+  );
   const connectTimeoutMs = positive('connectTimeoutMs', opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
   // A camera is expected to come back; a file that fails once fails the same way again.
   const maxAttempts = opts.maxAttempts ?? (isNetworkSource(src) ? Infinity : 1);

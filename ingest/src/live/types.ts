@@ -69,7 +69,10 @@ export interface LiveSourceOptions {
   readonly pixelFormat?: PixelFormat;
   /** Frames buffered for a slow consumer before the oldest is dropped and counted (default 8). */
   readonly highWaterMark?: number;
-  /** No frame for this long while live: 'stalled', and the connection is cut (default 5000 ms). */
+  /**
+   * No frame for this long while live: 'stalled', and the connection is cut. Default 5000 ms;
+   * 20 000 ms for HLS, which delivers whole segments in bursts.
+   */
   readonly stallTimeoutMs?: number;
   /** An attempt without a first frame after this long is cut and retried (default 30 000 ms). */
   readonly connectTimeoutMs?: number;
