@@ -8,7 +8,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
-import { buildServer, createKeyframes, createSourceManager, openRuntime, UI_DIST_DIR } from '@aima/dashboard';
+import {
+  buildServer,
+  createKeyframes,
+  createSourceManager,
+  openRuntime,
+  recordingsRoot,
+  UI_DIST_DIR,
+} from '@aima/dashboard';
 import { createModelSession, type TensorMap } from '@aima/inference';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -66,7 +73,7 @@ export async function benchLiveLatency(): Promise<Record<string, unknown>> {
     token,
     dataDir,
     uiDir: UI_DIST_DIR,
-    keyframe: createKeyframes(runtime.store),
+    keyframe: createKeyframes(runtime.store, recordingsRoot(dataDir)),
     labels: runtime.detector.labels,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -38,7 +38,7 @@ export {
   ErrorBody,
 } from './src/protocol.ts';
 export type { FrameMessage, SourceStats, SourceStatus, LiveDetection } from './src/protocol.ts';
-export { UI_DIST_DIR } from './src/ui-dir.ts';
+export { UI_DIST_DIR, recordingsRoot } from './src/ui-dir.ts';
 export {
   buildServer,
   DEFAULT_UPLOAD_LIMIT_BYTES,

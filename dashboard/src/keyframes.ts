@@ -1,23 +1,27 @@
+import path from 'node:path';
 import { parseSource, snapshot, type Snapshot } from '@aima/ingest';
 import type { Store } from '@aima/storage';
 import { DashboardError } from './errors.ts';
 
 /**
  * The picture of a source at wall-clock `ts`. Files are re-read at media time ts - epoch; live
- * sources have no recording yet (that comes with the recorder), so they answer FRAME_UNAVAILABLE.
+ * sources are read from the recorded segment holding ts (FRAME_UNAVAILABLE when none does:
+ * not recorded yet, or deleted by retention).
  */
 export function createKeyframes(
   store: Store,
+  recordingsRoot: string,
   maxSize = 960,
 ): (sourceId: string, ts: number) => Promise<Snapshot> {
   return async (sourceId, ts) => {
     const src = await store.getSource(sourceId);
     if (!src) throw new DashboardError('SOURCE_NOT_FOUND', `no source with id '${sourceId}'`);
     if (src.kind !== 'file') {
-      throw new DashboardError(
-        'FRAME_UNAVAILABLE',
-        `source '${sourceId}' is a live stream without a recording`,
-      );
+      const seg = await store.findRecording(sourceId, ts);
+      if (!seg)
+        throw new DashboardError('FRAME_UNAVAILABLE', `no recording of '${sourceId}' holds time ${ts}`);
+      const file = path.resolve(recordingsRoot, seg.file);
+      return snapshot(parseSource(file), { atMs: ts - seg.startTs, maxWidth: maxSize, maxHeight: maxSize });
     }
     const atMs = ts - src.epochMs;
     if (atMs < 0)

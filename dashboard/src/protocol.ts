@@ -36,6 +36,13 @@ export const SourceView = z.object({
   updatedAt: z.number(),
   fps: z.number(),
   stats: SourceStats,
+  /**
+   * Live sources while running: connecting → live → stalled → reconnecting (→ failed); null for
+   * files and finished jobs. errorCode/errorMessage then hold the last connection error.
+   */
+  connection: z.enum(['connecting', 'live', 'stalled', 'reconnecting', 'failed', 'stopped']).nullable(),
+  /** Reconnections since the job started (live sources). */
+  reconnects: z.number().int(),
 });
 export type SourceView = z.infer<typeof SourceView>;
 
@@ -172,3 +179,29 @@ export const ServerMessage = z.discriminatedUnion('type', [
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type FrameMessage = Extract<ServerMessage, { type: 'frame' }>;
+
+// ---- live video WebSocket (/api/v1/sources/:id/video) and recordings ----
+
+/**
+ * The first (and only text) message of a video socket; binary messages follow: the fMP4 init
+ * segment, then moof+mdat fragments starting at a keyframe. `epochMs` is the wall-clock ms of the
+ * feed's media time 0, so a frame shown at `video.currentTime` s has ts = epochMs + currentTime*1000.
+ */
+export const VideoInitMessage = z.object({
+  type: z.literal('video-init'),
+  sourceId: z.string(),
+  /** MediaSource type, e.g. `video/mp4; codecs="avc1.64001e"`. */
+  mime: z.string(),
+  epochMs: z.number(),
+});
+export type VideoInitMessage = z.infer<typeof VideoInitMessage>;
+
+/** One recorded segment of a source: a fragmented MP4 file covering [startTs, endTs). */
+export const RecordingView = z.object({
+  startTs: z.number(),
+  endTs: z.number(),
+  bytes: z.number().int(),
+  /** Where to fetch it (supports HTTP Range): /api/v1/sources/:id/recordings/<startTs>.mp4 */
+  url: z.string(),
+});
+export type RecordingView = z.infer<typeof RecordingView>;

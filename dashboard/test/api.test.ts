@@ -85,7 +85,12 @@ describe('sources', () => {
       payload: { input: 'rtsp://user:secret@127.0.0.1:9/x', id: 'cam' },
     });
     expect(add.statusCode).toBe(201);
-    await env.manager.settled('cam');
+    // A live source never gives up: wait until it has failed to connect and is reconnecting.
+    for (let i = 0; i < 200; i++) {
+      const v = await env.manager.get('cam');
+      if (v?.connection === 'reconnecting' && v.errorCode !== '') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const bodies = [add.body];
     for (const url of [
       '/api/v1/sources',
@@ -95,9 +100,17 @@ describe('sources', () => {
       bodies.push((await env.app.inject({ url, headers: bearer() })).body);
     }
     const view = SourceView.parse(JSON.parse(bodies[2]!));
-    expect(view.status).toBe('failed');
-    expect(view.errorCode).toMatch(/^INGEST_/);
+    expect(view.status).toBe('running');
+    expect(view.connection).toBe('reconnecting');
+    expect(view.errorCode).toBe('INGEST_UNREACHABLE');
     expect(view.display).toContain('***');
+    const stopped = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/sources/cam/stop',
+      headers: bearer(),
+    });
+    bodies.push(stopped.body);
+    expect(SourceView.parse(JSON.parse(stopped.body)).status).toBe('stopped');
     for (const body of bodies) {
       expect(body).not.toContain('secret');
       expect(body).not.toContain('user:');

@@ -12,7 +12,7 @@ import type { CommandContext } from './context.ts';
 
 export const analyzeUsage = `usage: aima analyze <file|url> [--fps N] [--duration S] [--classes a,b] [--threshold X]
                     [--class-threshold person=0.5,car=0.6] [--model ID|file.onnx [--decoder yolov8|yolox] [--labels FILE]]
-                    [--window MS] [--stride MS] [--id SOURCE_ID] [--out report.json|report.csv] [--json]`;
+                    [--window MS] [--stride MS] [--id SOURCE_ID] [--retries 2] [--out report.json|report.csv] [--json]`;
 
 const flagsSchema = z.object({
   fps: z.coerce.number().positive().max(120).default(5),
@@ -49,6 +49,7 @@ const flagsSchema = z.object({
     .regex(/\.(json|csv)$/i, 'must end in .json or .csv')
     .optional(),
   json: z.boolean().default(false),
+  retries: z.coerce.number().int().min(0).max(1000).default(2),
   progress: z.boolean().optional(),
 });
 
@@ -70,6 +71,7 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
       id: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean' },
+      retries: { type: 'string' },
       progress: { type: 'boolean' },
     },
   });
@@ -103,6 +105,8 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
       fps: flags.fps,
       durationMs: flags.duration !== undefined ? flags.duration * 1000 : undefined,
       window: { lengthMs: flags.window, strideMs: flags.stride ?? flags.window },
+      // A one-shot run gives up on a URL that keeps failing; `aima serve` retries live sources forever.
+      maxAttempts: flags.retries + 1,
       onProgress: (s) => progress.update(s),
       signal: ctx.signal,
     });

@@ -1,7 +1,14 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DEFAULT_DETECTOR_ID } from '@aima/inference';
-import { buildServer, createKeyframes, createSourceManager, openRuntime, UI_DIST_DIR } from '@aima/dashboard';
+import {
+  buildServer,
+  createKeyframes,
+  createSourceManager,
+  openRuntime,
+  recordingsRoot,
+  UI_DIST_DIR,
+} from '@aima/dashboard';
 import { loadConfig, parseFlags } from '../config.ts';
 import { DashboardError } from '@aima/dashboard';
 import { loadOrCreateToken } from '../token.ts';
@@ -55,8 +62,10 @@ export async function serveCommand(argv: string[], ctx: CommandContext): Promise
     token,
     dataDir: config.dataDir,
     uiDir: UI_DIST_DIR,
-    keyframe: createKeyframes(runtime.store),
+    keyframe: createKeyframes(runtime.store, recordingsRoot(config.dataDir)),
     labels: runtime.detector.labels,
+    videoInput: (id) => manager.videoInput(id),
+    recordingsDir: recordingsRoot(config.dataDir),
     logger: { level: ctx.env.AIMA_LOG_LEVEL ?? 'warn' },
   });
   try {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { decodeVideo, type Frame, type SourceRef } from '@aima/ingest';
+import type { Frame, LiveStateChange, SourceRef } from '@aima/ingest';
+import { openFrameSource, peekFirst } from './frame-source.ts';
 import {
   analyzeFrames,
   analyzeScheduled,
@@ -40,6 +41,8 @@ export interface JobHooks {
   readonly onFrame?: (f: LiveFrame) => void;
   /** Milliseconds each batched insert took (metrics). */
   readonly onStoreWrite?: (ms: number) => void;
+  /** Live sources: connection state changes (connecting, live, stalled, reconnecting, failed). */
+  readonly onLiveState?: (c: LiveStateChange) => void;
 }
 
 export interface AnalysisJobOptions extends JobHooks {
@@ -55,6 +58,11 @@ export interface AnalysisJobOptions extends JobHooks {
   readonly signal?: AbortSignal;
   /** Share of the model under overload, relative to other sources (default 1). */
   readonly priority?: number;
+  /** Live sources: consecutive failed connection attempts before the job fails (default: never give up). */
+  readonly maxAttempts?: number;
+  /** Live sources are recorded as fMP4 segments under this directory (omit: no recording). */
+  readonly recordDir?: string;
+  readonly segmentSeconds?: number;
   /** Extra fields stored in the source row's meta. */
   readonly meta?: Readonly<Record<string, unknown>>;
 }
@@ -145,22 +153,43 @@ export async function runAnalysisJob(
   let failure: unknown = null;
   let totalMs: number | null = null;
   try {
-    const frames = await decodeVideo(src, {
+    const frames = await openFrameSource(src, {
       fps: opts.fps,
       maxWidth: input.width,
       maxHeight: input.height,
       durationMs: opts.durationMs,
       realtime: opts.realtime,
       epochMs,
+      sourceId,
       signal: opts.signal,
+      maxAttempts: opts.maxAttempts,
+      live: {
+        onState: opts.onLiveState,
+        onGap: (g) => {
+          void store
+            .insertGaps([{ sourceId, startTs: g.startTs, endTs: g.endTs, reason: 'outage' }])
+            .catch(() => undefined);
+        },
+        record: opts.recordDir
+          ? {
+              dir: opts.recordDir,
+              segmentSeconds: opts.segmentSeconds,
+              onSegment: (seg) => store.insertRecordings([seg]),
+            }
+          : undefined,
+      },
     });
     try {
-      const video = frames.info.video!;
-      const limit = Math.min(frames.info.durationMs ?? Infinity, opts.durationMs ?? Infinity);
+      // A live source's picture size is known once it delivered a frame.
+      const { first, rest } = await peekFirst(frames);
+      const video =
+        frames.info?.video ??
+        (first ? { width: first.width, height: first.height } : { width: 0, height: 0 });
+      const limit = Math.min(frames.info?.durationMs ?? Infinity, opts.durationMs ?? Infinity);
       totalMs = src.live || !Number.isFinite(limit) ? null : limit;
       // Frames waiting for their results, so live viewers get the exact pixels that were analysed.
       const inFlight = new Map<number, Frame>();
-      const tap = opts.onFrame ? tapFrames(frames, inFlight) : frames;
+      const tap = opts.onFrame ? tapFrames(rest, inFlight) : rest;
       // With a scheduler, sources share the model fairly (and batch together when it allows);
       // files wait for room (nothing dropped), live sources drop their oldest frames when behind.
       const events = deps.scheduler
@@ -190,13 +219,13 @@ export async function runAnalysisJob(
           if (frame)
             opts.onFrame?.({ event: e, frame, sourceWidth: video.width, sourceHeight: video.height });
           mediaMs = e.frame.ptsMs + 1000 / opts.fps;
-          dropped = frames.stats.dropped;
+          dropped = frames.dropped;
           opts.onProgress?.({
             frames: sink.totals.frames,
             mediaMs,
             totalMs,
             dropped,
-            buffered: frames.stats.buffered,
+            buffered: frames.buffered,
           });
         }
       }

@@ -2,7 +2,9 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseSource, type SourceRef } from '@aima/ingest';
 import type { AnalysisEvent } from '@aima/inference';
+import { applyRetention } from '@aima/storage';
 import { DashboardError } from '../errors.ts';
+import { recordingsRoot as recordingsRootOf } from '../ui-dir.ts';
 import { makeSourceId, runAnalysisJob, type JobProgress, type LiveFrame } from '../jobs/analysis-job.ts';
 import type { SourceView } from '../protocol.ts';
 import type { Runtime } from '../runtime.ts';
@@ -15,7 +17,7 @@ import type {
   SourceManager,
   SourceManagerStats,
 } from './types.ts';
-import { median, toSourceView, toTrackView } from './views.ts';
+import { median, toSourceView, toTrackView, type LiveConnection } from './views.ts';
 
 export interface SourceManagerOptions {
   readonly runtime: Runtime;
@@ -24,6 +26,13 @@ export interface SourceManagerOptions {
   readonly maxConcurrent?: number;
   /** JPEG quality of live previews (default 70). */
   readonly previewQuality?: number;
+  /** Length of recorded segments of live sources (default 10 s). */
+  readonly segmentSeconds?: number;
+  /**
+   * Recordings retention, applied every `everyMs` (default 60 s): segments older than maxAgeMs
+   * (default 7 days) or beyond maxBytes in total (default no limit) are deleted, rows and files together.
+   */
+  readonly retention?: { readonly maxAgeMs?: number; readonly maxBytes?: number; readonly everyMs?: number };
 }
 
 interface Entry {
@@ -45,6 +54,8 @@ interface Entry {
   /** Preview encodes in flight: at most one; a frame arriving meanwhile gets no preview. */
   encoding: boolean;
   lastChangeAt: number;
+  /** Live sources: the connection's state and last error. */
+  connection: LiveConnection | null;
   done: Promise<void>;
   resolveDone: () => void;
 }
@@ -61,6 +72,17 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
   const timingListeners = new Set<(kind: 'infer' | 'store', ms: number) => void>();
   let running = 0;
   let closed = false;
+  const recordingsRoot = recordingsRootOf(opts.dataDir);
+  let retentionRun: Promise<unknown> = Promise.resolve();
+  const retentionTimer = setInterval(() => {
+    retentionRun = applyRetention({
+      store,
+      root: recordingsRoot,
+      maxAgeMs: opts.retention?.maxAgeMs ?? 7 * 24 * 3600_000,
+      maxBytes: opts.retention?.maxBytes,
+    }).catch(() => undefined);
+  }, opts.retention?.everyMs ?? 60_000);
+  retentionTimer.unref();
 
   // A listener that throws must not break the job or the other listeners (mediasoup's safeEmit).
   const safe = <A extends unknown[]>(fn: (...a: A) => void, ...args: A): void => {
@@ -87,9 +109,9 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
 
   const viewOf = async (e: Entry): Promise<SourceView> => {
     const rec = await store.getSource(e.id);
-    const live = e.status === 'running' || e.status === 'pending' ? liveStats(e) : undefined;
-    if (rec)
-      return toSourceView(rec, live, e.status === 'pending' || e.status === 'running' ? e.status : undefined);
+    const active = e.status === 'running' || e.status === 'pending';
+    const live = active ? liveStats(e) : undefined;
+    if (rec) return toSourceView(rec, live, active ? e.status : undefined, active ? e.connection : null);
     const now = Date.now();
     return toSourceView(
       {
@@ -219,6 +241,18 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
       },
       onEvent: (ev) => onEvent(e, ev),
       onFrame: (f) => onFrame(e, f),
+      recordDir: e.source.live ? recordingsRoot : undefined,
+      segmentSeconds: opts.segmentSeconds,
+      onLiveState: (c) => {
+        e.connection = {
+          state: c.to,
+          reconnects:
+            c.to === 'reconnecting' ? (e.connection?.reconnects ?? 0) + 1 : (e.connection?.reconnects ?? 0),
+          // A connection that came (back) up clears the last error.
+          error: c.to === 'live' ? undefined : (c.error ?? e.connection?.error),
+        };
+        changed(e);
+      },
       onStoreWrite: (ms) => {
         for (const l of timingListeners) safe(l, 'store', ms);
       },
@@ -266,6 +300,7 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
         id, source, fps: req.fps, realtime: req.realtime, status: 'pending', controller: new AbortController(),
         progress: { frames: 0, mediaMs: 0, totalMs: null, dropped: 0, buffered: 0 },
         recent: [], latencies: [], listeners: new Set(), counts: {}, trackIds: {}, encoding: false, lastChangeAt: 0,
+        connection: source.live ? { state: 'connecting', reconnects: 0 } : null,
         done, resolveDone,
       }; // prettier-ignore
       entries.set(id, e);
@@ -293,7 +328,12 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
       return rows.map((r) => {
         const e = entries.get(r.id);
         const active = e && (e.status === 'pending' || e.status === 'running');
-        return toSourceView(r, active ? liveStats(e) : undefined, active ? e.status : undefined);
+        return toSourceView(
+          r,
+          active ? liveStats(e) : undefined,
+          active ? e.status : undefined,
+          active ? e.connection : null,
+        );
       });
     },
     async get(id) {
@@ -332,7 +372,13 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
         entries.delete(id);
         e.listeners.clear();
       }
+      // Recording files go with their rows: list them before the rows are deleted.
+      const segments = await store.listRecordings({ sourceId: id });
       await store.deleteSource(id);
+      for (const seg of segments) {
+        const file = path.resolve(recordingsRoot, seg.file);
+        if (file.startsWith(recordingsRoot + path.sep)) await rm(file, { force: true });
+      }
       // By the stored path, so sources of an earlier run lose their uploads too (files hold no credentials).
       const file = e?.source.kind === 'file' ? e.source.input : rec?.kind === 'file' ? rec.display : null;
       if (file) await removeUpload(file);
@@ -353,6 +399,12 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
       if (e) await e.done;
       return this.get(id);
     },
+    async videoInput(id) {
+      const e = entries.get(id);
+      if (!e || e.status !== 'running') return null;
+      const rec = await store.getSource(id);
+      return rec ? { input: e.source, realtime: e.realtime, epochMs: rec.epochMs } : null;
+    },
     onTiming(listener) {
       timingListeners.add(listener);
       return () => void timingListeners.delete(listener);
@@ -370,6 +422,8 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
     },
     async close() {
       closed = true;
+      clearInterval(retentionTimer);
+      await retentionRun;
       for (const e of queue.splice(0)) {
         e.status = 'stopped';
         e.resolveDone();

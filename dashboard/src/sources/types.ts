@@ -1,3 +1,4 @@
+import type { SourceRef } from '@aima/ingest';
 import type { ServerMessage, SourceView } from '../protocol.ts';
 
 export interface AddSourceRequest {
@@ -50,6 +51,11 @@ export interface SourceManager {
   /** Called with inference ms per frame and store flush ms, for metrics histograms. */
   onTiming(listener: (kind: 'infer' | 'store', ms: number) => void): () => void;
   readonly stats: SourceManagerStats;
+  /**
+   * The real input of a running source, credentials included (the store only has the redacted
+   * address), for the live video feed; null when it is not running. Never serialised.
+   */
+  videoInput(id: string): Promise<{ input: SourceRef; realtime: boolean; epochMs: number } | null>;
   /** Stops every job (marking them stopped) and waits for them. */
   close(): Promise<void>;
 }

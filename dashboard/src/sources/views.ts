@@ -29,10 +29,18 @@ function parseMeta(meta: string): StoredMeta {
 }
 
 /** A stored source row as the API shows it; live stats win over the summary stored at the end. */
+export interface LiveConnection {
+  readonly state: NonNullable<SourceView['connection']>;
+  readonly reconnects: number;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** A stored source row as the API shows it; live stats and connection win over what is stored. */
 export function toSourceView(
   r: SourceRecord,
   live?: SourceStats,
   statusOverride?: SourceView['status'],
+  connection?: LiveConnection | null,
 ): SourceView {
   const meta = parseMeta(r.meta);
   const stored: SourceStats = {
@@ -48,13 +56,15 @@ export function toSourceView(
     display: r.display,
     live: r.live,
     status: statusOverride ?? r.status,
-    errorCode: r.errorCode,
-    errorMessage: r.errorMessage,
+    errorCode: connection?.error?.code ?? r.errorCode,
+    errorMessage: connection?.error?.message ?? r.errorMessage,
     epochMs: r.epochMs,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
     fps: meta.fps ?? 0,
     stats: live ?? stored,
+    connection: connection?.state ?? null,
+    reconnects: connection?.reconnects ?? 0,
   };
 }
 
