@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createKeyframes,
   createSourceManager,
+  recordingsRoot,
   openRuntime,
   type Runtime,
   type SourceManager,
@@ -57,7 +58,7 @@ beforeAll(async () => {
     dataDir: tmp,
     uiDir: UI_DIST,
     labels: runtime.detector.labels,
-    keyframe: createKeyframes(runtime.store),
+    keyframe: createKeyframes(runtime.store, recordingsRoot(tmp)),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
@@ -141,6 +142,8 @@ describe('dashboard in Chromium', () => {
   it('draws live frames with their boxes, and a growing timeline', async () => {
     await page.click(`tr[data-source-id="${sourceId}"] a[data-action="live"]`);
     expect(page.url()).toContain(`#/live/${sourceId}`);
+    // This file tests the JPEG-frame path (the fallback); browser-video.test.ts tests MSE video.
+    await page.click('button[data-mode="frames"]');
     await waitHooks(page, 'h.framesDrawn >= 10 && h.lastDetections.length > 0');
 
     // The box colours are on the canvas, along the edges of the last frame's boxes.
@@ -211,6 +214,7 @@ describe('dashboard in Chromium', () => {
       const p = await phone.newPage();
       const errors = collectErrors(p);
       await p.goto(`${base}/#/live/${encodeURIComponent(sourceId)}`);
+      await p.click('button[data-mode="frames"]');
       await waitHooks(p, 'h.framesDrawn >= 3');
       // Nothing wider than the screen.
       const overflow = await p.evaluate(() => {

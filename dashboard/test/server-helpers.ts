@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { createKeyframes } from '../src/keyframes.ts';
+import { recordingsRoot } from '../src/ui-dir.ts';
 import { openRuntime, type Runtime } from '../src/runtime.ts';
 import { buildServer, type ServerDeps } from '../src/server/index.ts';
 import { createSourceManager } from '../src/sources/manager.ts';
@@ -58,7 +59,7 @@ export async function openServerEnv(overrides: Partial<ServerDeps> = {}): Promis
     dataDir,
     uiDir: null,
     labels: runtime.detector.labels,
-    keyframe: createKeyframes(runtime.store),
+    keyframe: createKeyframes(runtime.store, recordingsRoot(dataDir)),
     ...overrides,
   };
   const app = await buildServer(deps);

@@ -1,5 +1,6 @@
 import type { Store } from '@aima/storage';
 import type { SourceManager } from '../sources/types.ts';
+import type { VideoInput } from '../video/args.ts';
 
 /** A JPEG of one moment of a source, for thumbnails and the history view. */
 export interface Keyframe {
@@ -30,6 +31,13 @@ export interface ServerDeps {
   readonly keyframe: (sourceId: string, ts: number) => Promise<Keyframe>;
   /** Largest accepted upload (default 2 GiB). */
   readonly uploadLimitBytes?: number;
+  /**
+   * What the live video feed of a source reads (the real URL, with credentials, for streams), or
+   * null when it has no live video. Default: running realtime file sources from the store.
+   */
+  readonly videoInput?: (sourceId: string) => Promise<VideoInput | null>;
+  /** Root of relative recording paths (default `<dataDir>/recordings`). */
+  readonly recordingsDir?: string;
   /** Fastify/pino logger options; false (default) logs nothing. */
   readonly logger?: boolean | Record<string, unknown>;
 }

@@ -56,7 +56,10 @@ export const TimelineQuery = z
   .strict();
 
 export const FrameQuery = z
-  .object({ ts: z.coerce.number().int().nonnegative().describe('epoch ms of the wanted frame') })
+  .object({
+    ts: z.coerce.number().int().nonnegative().describe('epoch ms of the wanted frame'),
+    download: QueryBoolean.describe('send as an attachment (Content-Disposition), for a snapshot download'),
+  })
   .strict();
 
 export const ExportQuery = TimeRangeQuery.extend({

@@ -9,6 +9,7 @@ import { createAuthenticator, type Authenticator } from './auth.ts';
 import { DEFAULT_UPLOAD_LIMIT_BYTES, type ServerDeps } from './deps.ts';
 import { installErrorHandler } from './http-errors.ts';
 import { createLiveHub, type LiveHub } from './live.ts';
+import path from 'node:path';
 import { createMetrics, type ServerMetrics } from './metrics.ts';
 import { buildOpenApi } from './openapi.ts';
 import type { JsonSchema } from './zod-json.ts';
@@ -19,6 +20,11 @@ import { historyRoutes } from './routes/history.ts';
 import { sourceRoutes } from './routes/sources.ts';
 import { systemRoutes } from './routes/system.ts';
 import { uploadRoutes } from './routes/uploads.ts';
+import { recordingRoutes } from './routes/recordings.ts';
+import { documentVideoSocket, registerVideoSocket } from './routes/video.ts';
+import { createVideoSockets, type VideoSockets } from './video-socket.ts';
+import { fileVideoInput } from '../video/file-input.ts';
+import { createVideoHub } from '../video/hub.ts';
 import { registerSpa } from './spa.ts';
 
 const API_VERSION = '1.0.0';
@@ -48,13 +54,18 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const auth = createAuthenticator(deps.token);
   const metrics = createMetrics(deps.manager);
   const hub = createLiveHub(deps.manager, metrics);
+  const video = createVideoSockets(
+    createVideoHub({ resolveInput: deps.videoInput ?? fileVideoInput(deps.manager, deps.store) }),
+    metrics.registry,
+  );
 
   try {
-    await assemble(app, deps, { auth, metrics, hub });
+    await assemble(app, deps, { auth, metrics, hub, video });
     return app;
   } catch (err) {
     // A plugin that failed to load must not leave the manager listeners or the heartbeat behind.
     await hub.close();
+    await video.close();
     metrics.close();
     throw err;
   }
@@ -64,17 +75,20 @@ interface Parts {
   readonly auth: Authenticator;
   readonly metrics: ServerMetrics;
   readonly hub: LiveHub;
+  readonly video: VideoSockets;
 }
 
 async function assemble(
   app: FastifyInstance,
   deps: ServerDeps,
-  { auth, metrics, hub }: Parts,
+  { auth, metrics, hub, video }: Parts,
 ): Promise<void> {
   installErrorHandler(app);
   await app.register(fastifyCookie);
   // (1) Before @fastify/websocket: its own preClose closes clients without a code; ours says 1001.
   app.addHook('preClose', async () => hub.close());
+  // Video sockets close with 1001, then their ffmpeg feeds stop (no process outlives the server).
+  app.addHook('preClose', async () => video.close());
   app.addHook('onClose', async () => metrics.close());
   await app.register(fastifyWebsocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
 
@@ -108,8 +122,14 @@ async function assemble(
       keyframe: deps.keyframe,
     }),
     ...exportRoutes({ manager: deps.manager, store: deps.store, labels: deps.labels }),
+    ...recordingRoutes({
+      manager: deps.manager,
+      store: deps.store,
+      recordingsDir: deps.recordingsDir ?? path.join(deps.dataDir, 'recordings'),
+    }),
   ];
   document = buildOpenApi(routes, { version: API_VERSION });
+  documentVideoSocket(document);
   const add = (scope: FastifyInstance, r: ApiRoute): void => {
     scope.route({
       method: r.spec.method,
@@ -126,6 +146,7 @@ async function assemble(
   });
 
   app.get('/api/v1/live', { websocket: true, config: { auth: 'session' } }, (socket) => hub.accept(socket));
+  registerVideoSocket(app, { manager: deps.manager, sockets: video });
 
   // The plugin's types know OpenAPI 2 and 3.0 only; in static mode it serves whatever it is given.
   const specification = { document: document as unknown as StaticDocumentSpec['document'] };

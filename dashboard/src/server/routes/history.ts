@@ -158,6 +158,10 @@ export function historyRoutes(opts: HistoryRouteOptions): ApiRoute[] {
       async ({ params, query }, _req, reply) => {
         await requireSource(manager, params.id);
         const frame = await opts.keyframe(params.id, query.ts);
+        if (query.download) {
+          const name = `${params.id.replace(/[^A-Za-z0-9._-]/g, '_')}-${new Date(query.ts).toISOString().replace(/[:.]/g, '-')}.jpg`;
+          reply.header('content-disposition', `attachment; filename="${name}"`);
+        }
         // A frame of recorded media never changes; let the browser keep it for the session.
         return (
           reply

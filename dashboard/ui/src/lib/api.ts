@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   DetectionView,
   ErrorBody,
+  RecordingView,
   SegmentView,
   SourceView,
   TimelineView,
@@ -170,6 +171,11 @@ export const sources = {
       sourceHeight: dim('x-source-height'),
     };
   },
+  recordings: (id: string, r: TimeRange, signal?: AbortSignal) =>
+    getJson(`/sources/${enc(id)}/recordings${query({ ...r })}`, z.array(RecordingView), signal),
+  /** The JPEG of `ts` as a download (Content-Disposition: attachment). */
+  snapshotUrl: (id: string, ts: number): string =>
+    `${API}/sources/${enc(id)}/frame${query({ ts: Math.round(ts), download: 1 })}`,
   exportUrl: (id: string, what: 'detections' | 'tracks' | 'segments', format: 'json' | 'csv'): string =>
     `${API}/sources/${enc(id)}/export${query({ what, format })}`,
 };

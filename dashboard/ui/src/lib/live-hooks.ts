@@ -17,6 +17,27 @@ export interface AimaLiveHooks {
   timelinePoints: number;
   /** Messages that failed ServerMessage validation since the page loaded. */
   invalidMessages: number;
+  /** 'video' (MSE) or 'frames' (JPEG canvas). */
+  mode: 'video' | 'frames';
+  /** The live <video> is playing (not paused, has data). */
+  videoPlaying: boolean;
+  videoCurrentTime: number;
+  /** Overlay draws of a newly shown set of detections over the live video. */
+  overlayDrawsInVideoMode: number;
+}
+
+/** What the playback page shows (for the browser tests). */
+export interface AimaPlaybackHooks {
+  sourceId: string;
+  segmentIndex: number;
+  segments: number;
+  videoPlaying: boolean;
+  videoCurrentTime: number;
+  /** Wall-clock ms of the picture shown. */
+  ts: number | null;
+  detectionsLoaded: number;
+  overlayDraws: number;
+  lastDetections: DrawnDetection[];
 }
 
 /** What the history page's keyframe view drew last (for the browser tests). */
@@ -30,6 +51,7 @@ declare global {
   interface Window {
     __aimaLive?: AimaLiveHooks;
     __aimaHistory?: AimaHistoryHooks;
+    __aimaPlayback?: AimaPlaybackHooks;
   }
 }
 
@@ -46,6 +68,10 @@ export function resetLiveHooks(sourceId: string): AimaLiveHooks {
     windowsReceived: 0,
     timelinePoints: 0,
     invalidMessages: 0,
+    mode: 'frames',
+    videoPlaying: false,
+    videoCurrentTime: 0,
+    overlayDrawsInVideoMode: 0,
   };
   window.__aimaLive = hooks;
   return hooks;

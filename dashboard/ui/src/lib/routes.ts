@@ -1,11 +1,13 @@
-// Routes of the tiny hash router: #/login, #/sources, #/live/:id, #/history[?source=id].
+// Routes of the tiny hash router: #/login, #/sources, #/live/:id, #/history[?source=id],
+// #/playback/:id[?ts=epoch ms].
 // Hash routes need no server fallback and survive reloads of the static build.
 
 export type Route =
   | { readonly name: 'login' }
   | { readonly name: 'sources' }
   | { readonly name: 'live'; readonly id: string }
-  | { readonly name: 'history'; readonly source: string | null };
+  | { readonly name: 'history'; readonly source: string | null }
+  | { readonly name: 'playback'; readonly id: string; readonly ts: number | null };
 
 /** Parses a location hash; anything unknown lands on the sources page. */
 export function parseHash(hash: string): Route {
@@ -20,6 +22,11 @@ export function parseHash(hash: string): Route {
       return parts[1] ? { name: 'live', id: parts[1] } : { name: 'sources' };
     case 'history':
       return { name: 'history', source: params.get('source') };
+    case 'playback': {
+      if (!parts[1]) return { name: 'sources' };
+      const ts = Number(params.get('ts') ?? NaN);
+      return { name: 'playback', id: parts[1], ts: Number.isFinite(ts) ? ts : null };
+    }
     default:
       return { name: 'sources' };
   }
@@ -35,5 +42,7 @@ export function href(route: Route): string {
       return `#/live/${encodeURIComponent(route.id)}`;
     case 'history':
       return route.source ? `#/history?source=${encodeURIComponent(route.source)}` : '#/history';
+    case 'playback':
+      return `#/playback/${encodeURIComponent(route.id)}${route.ts === null ? '' : `?ts=${Math.round(route.ts)}`}`;
   }
 }

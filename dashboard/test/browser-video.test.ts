@@ -1,0 +1,142 @@
+// Live video (fMP4 over WebSocket into MSE) and recording playback in Debian's Chromium, against the
+// real server, manager, detector and store, with real clips. Screenshots go to test-artifacts/.
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, UI_DIST, collectErrors, ensureUiBuilt, launchChromium } from './browser-helpers.ts';
+import { TOKEN, VTEST, bearer, cutClip, openServerEnv, type ServerEnv } from './server-helpers.ts';
+
+const run = promisify(execFile);
+
+let env: ServerEnv;
+let base: string;
+let browser: Browser;
+let page: Page;
+let pageErrors: string[];
+
+interface VideoHooks {
+  mode?: string;
+  videoPlaying: boolean;
+  videoCurrentTime: number;
+  overlayDrawsInVideoMode?: number;
+  overlayDraws?: number;
+  detectionsLoaded?: number;
+  lastDetections: unknown[];
+}
+type Globals = { __aimaLive?: VideoHooks; __aimaPlayback?: VideoHooks };
+
+const hooks = (name: '__aimaLive' | '__aimaPlayback'): Promise<VideoHooks | null> =>
+  page.evaluate((n) => (globalThis as unknown as Globals)[n] ?? null, name);
+
+async function waitHooks(
+  name: '__aimaLive' | '__aimaPlayback',
+  pred: string,
+  timeout = 30_000,
+): Promise<void> {
+  await page.waitForFunction(`(() => { const h = window.${name}; return !!h && (${pred}); })()`, null, {
+    timeout,
+    polling: 100,
+  });
+}
+
+async function addSource(body: object): Promise<{ id: string; epochMs: number }> {
+  const res = await env.app.inject({
+    method: 'POST',
+    url: '/api/v1/sources',
+    headers: bearer(),
+    payload: body,
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json();
+}
+
+beforeAll(async () => {
+  await Promise.all([ensureUiBuilt(), mkdir(ARTIFACTS, { recursive: true })]);
+  env = await openServerEnv({ uiDir: UI_DIST });
+  await env.app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = env.app.server.address();
+  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  browser = await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  // The session cookie, as the login form would set it.
+  const login = await context.request.post(`${base}/api/v1/auth/login`, { data: { token: TOKEN } });
+  expect(login.ok()).toBe(true);
+  page = await context.newPage();
+  pageErrors = collectErrors(page);
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await env?.close();
+});
+
+describe('video in Chromium', () => {
+  it('plays the live video through MSE with the overlay drawn in sync', async () => {
+    const clip = await cutClip(VTEST, env.dir, 'live-30s.mp4', 30);
+    const src = await addSource({ input: clip, fps: 5, realtime: true, id: 'live1' });
+    await page.goto(`${base}/#/live/${src.id}`);
+    await waitHooks('__aimaLive', "h.mode === 'video' && h.videoCurrentTime > 0", 30_000);
+    const t1 = (await hooks('__aimaLive'))!.videoCurrentTime;
+    await page.waitForTimeout(3000);
+    const h = (await hooks('__aimaLive'))!;
+    expect(h.mode).toBe('video');
+    expect(h.videoCurrentTime - t1).toBeGreaterThan(1.5);
+    expect(h.videoPlaying).toBe(true);
+    // Detections of the JSON channel were drawn over the video by timestamp.
+    await waitHooks('__aimaLive', 'h.overlayDrawsInVideoMode > 3 && h.lastDetections.length > 0', 20_000);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'live-video.png') });
+
+    // The fallback toggle still shows the JPEG frames.
+    await page.click('[data-mode="frames"]');
+    await waitHooks('__aimaLive', "h.mode === 'frames' && h.framesDrawn > 0", 20_000);
+    await page.click('[data-mode="video"]');
+    await waitHooks('__aimaLive', "h.mode === 'video'");
+  }, 60_000);
+
+  it('plays a past range from its recordings with the stored detections over it', async () => {
+    const clip = await cutClip(VTEST, env.dir, 'rec-12s.mp4', 12);
+    const src = await addSource({ input: clip, fps: 5, realtime: false, id: 'rec1' });
+    await env.manager.settled(src.id);
+    // Recordings as the recorder writes them: fMP4 segments with timestamps reset, cut at keyframes.
+    const dir = path.join(env.dataDir, 'recordings', src.id);
+    await mkdir(dir, { recursive: true });
+    await run('ffmpeg', [
+      '-v', 'error', '-y', '-i', clip, '-an', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '20',
+      '-f', 'segment', '-segment_time', '4', '-reset_timestamps', '1', '-segment_format', 'mp4',
+      '-segment_format_options', 'movflags=+frag_keyframe+empty_moov+default_base_moof',
+      '-segment_list', path.join(dir, 'list.csv'), '-segment_list_type', 'csv', path.join(dir, 'seg%03d.mp4'),
+    ]); // prettier-ignore
+    const lines = (await readFile(path.join(dir, 'list.csv'), 'utf8')).trim().split('\n');
+    const rows = await Promise.all(
+      lines.map(async (line) => {
+        const [name = '', start = '0', end = '0'] = line.split(',');
+        const file = path.join(dir, name);
+        return {
+          sourceId: src.id,
+          startTs: src.epochMs + Math.round(Number(start) * 1000),
+          endTs: src.epochMs + Math.round(Number(end) * 1000),
+          file,
+          bytes: (await stat(file)).size,
+        };
+      }),
+    );
+    await env.runtime.store.insertRecordings(rows);
+
+    await page.goto(`${base}/#/playback/${src.id}?ts=${src.epochMs + 1000}`);
+    await waitHooks('__aimaPlayback', 'h.videoCurrentTime > 1.2 && h.detectionsLoaded > 0', 30_000);
+    const t1 = (await hooks('__aimaPlayback'))!.videoCurrentTime;
+    // Started at the offset asked for, not at the segment start.
+    expect(t1).toBeGreaterThan(1);
+    await waitHooks('__aimaPlayback', 'h.overlayDraws > 3 && h.lastDetections.length > 0', 20_000);
+    await page.waitForTimeout(1000);
+    const h = (await hooks('__aimaPlayback'))!;
+    expect(h.videoCurrentTime).toBeGreaterThan(t1);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'playback.png') });
+    // It goes on into the next segment at the end of the first.
+    await waitHooks('__aimaPlayback', 'h.segmentIndex >= 1', 15_000);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,53 @@
+// Detections by timestamp, for drawing over a <video>: the picture shown at time t gets the
+// detections of the latest analysed frame at or before t. Bounded: the oldest entries go first.
+import type { OverlayDetection } from './overlay.ts';
+
+export interface TimedDetections {
+  readonly ts: number;
+  readonly detections: readonly OverlayDetection[];
+  /** Size of the picture the boxes are in (source pixels); 0 = unknown (use the video's). */
+  readonly sourceWidth: number;
+  readonly sourceHeight: number;
+}
+
+export interface DetectionBuffer {
+  push(entry: TimedDetections): void;
+  /** The entry with the largest ts ≤ `ts`, if it is at most `maxAgeMs` older; else null. */
+  at(ts: number, maxAgeMs: number): TimedDetections | null;
+  clear(): void;
+  readonly size: number;
+}
+
+export function createDetectionBuffer(capacity = 600): DetectionBuffer {
+  // Kept sorted by ts; entries nearly always arrive in order, so inserting is an append.
+  let entries: TimedDetections[] = [];
+  return {
+    push(e) {
+      let i = entries.length;
+      while (i > 0 && entries[i - 1]!.ts > e.ts) i--;
+      if (i > 0 && entries[i - 1]!.ts === e.ts) entries[i - 1] = e;
+      else entries.splice(i, 0, e);
+      if (entries.length > capacity) entries = entries.slice(entries.length - capacity);
+    },
+    at(ts, maxAgeMs) {
+      let lo = 0;
+      let hi = entries.length - 1;
+      let found = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (entries[mid]!.ts <= ts) {
+          found = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      const e = found >= 0 ? entries[found]! : null;
+      return e && ts - e.ts <= maxAgeMs ? e : null;
+    },
+    clear() {
+      entries = [];
+    },
+    get size() {
+      return entries.length;
+    },
+  };
+}
