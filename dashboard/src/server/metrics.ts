@@ -51,6 +51,20 @@ export function createMetrics(manager: SourceManager): ServerMetrics {
       for (const s of manager.stats.perSource) this.set({ source: s.id }, s.queueDepth);
     },
   });
+  perSourceCounter('aima_source_reconnects_total', 'Reconnections of each live source', (s) => s.reconnects);
+  // One series per (source, state), 1 for the current one: alert on state="stalled" or "reconnecting".
+  new Gauge({
+    name: 'aima_source_connection',
+    help: 'Connection state of each running live source (1 = current state)',
+    labelNames: ['source', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of manager.stats.perSource) {
+        if (s.connection !== null) this.set({ source: s.id, state: s.connection }, 1);
+      }
+    },
+  });
   new Gauge({
     name: 'aima_sources_running',
     help: 'Sources being analysed now',

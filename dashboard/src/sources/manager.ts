@@ -417,6 +417,8 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
         analysed: e.progress.frames,
         dropped: e.progress.dropped,
         queueDepth: e.progress.buffered,
+        connection: e.status === 'running' ? (e.connection?.state ?? null) : null,
+        reconnects: e.connection?.reconnects ?? 0,
       }));
       return { running, queued: queue.length, perSource };
     },

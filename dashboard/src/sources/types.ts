@@ -26,6 +26,9 @@ export interface SourceManagerStats {
     readonly analysed: number;
     readonly dropped: number;
     readonly queueDepth: number;
+    /** Live sources: the connection state (null for files) and reconnections so far. */
+    readonly connection: string | null;
+    readonly reconnects: number;
   }>;
 }
 
