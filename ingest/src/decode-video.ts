@@ -72,6 +72,7 @@ export async function decodeVideo(
     ...(opts.fps !== undefined ? { fps: opts.fps } : {}),
     ...(opts.durationMs !== undefined ? { durationMs: opts.durationMs } : {}),
     ...(opts.realtime ? { realtime: true } : {}),
+    ...(opts.threads ? { threads: opts.threads } : {}),
   });
   const proc = await launch(src, ffmpeg, args, opts.signal, (line) => pts.onLine(line));
   void proc.stderrDone.then(() => pts.end());

@@ -94,6 +94,11 @@ export interface DecodeVideoOptions {
   readonly overflow?: OverflowPolicy;
   /** Read a file at its native rate (-re), to simulate a live source. */
   readonly realtime?: boolean;
+  /**
+   * Decoder threads (default: all cores). Use 1 for paced or live sources: one thread keeps up with
+   * real time easily, and many sources with many threads each waste the cores on synchronisation.
+   */
+  readonly threads?: number;
   readonly signal?: AbortSignal;
 }
 

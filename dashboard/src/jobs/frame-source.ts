@@ -58,6 +58,8 @@ export async function openFrameSource(src: SourceRef, o: FrameSourceOptions): Pr
       maxHeight: o.maxHeight,
       durationMs: o.durationMs,
       realtime: o.realtime,
+      // Paced files decode at real time: one thread keeps up and leaves the cores to the model.
+      ...(o.realtime ? { threads: 1 } : {}),
       epochMs: o.epochMs,
       signal: o.signal,
     });
@@ -80,6 +82,7 @@ export async function openFrameSource(src: SourceRef, o: FrameSourceOptions): Pr
     maxWidth: o.maxWidth,
     maxHeight: o.maxHeight,
     signal: o.signal,
+    threads: 1,
     ...(o.maxAttempts === undefined ? {} : { maxAttempts: o.maxAttempts }),
   });
   let recorder: Recorder | null = null;

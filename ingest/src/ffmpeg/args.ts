@@ -122,11 +122,17 @@ export interface VideoArgsOptions {
   readonly fps?: number;
   readonly durationMs?: number;
   readonly realtime?: boolean;
+  /** Decoder threads (default: ffmpeg's choice, all cores). */
+  readonly threads?: number;
 }
 
 export function videoArgs(src: ArgSource, features: FfmpegFeatures, opts: VideoArgsOptions): FfmpegArgs {
   return {
-    inputOptions: ffmpegInputOptions(src, features, opts.realtime === true),
+    inputOptions: [
+      ...ffmpegInputOptions(src, features, opts.realtime === true),
+      // Before -i, so it sets the decoder's threads.
+      ...(opts.threads ? ['-threads', String(opts.threads)] : []),
+    ],
     input: src.input,
     outputOptions: [
       ...['-map', `0:${opts.streamIndex}`, '-an', '-sn', '-dn'],

@@ -8,7 +8,7 @@ import type { ConnectionTiming } from './connection.ts';
 import type { LiveSourceOptions } from './types.ts';
 
 export interface LiveConfig {
-  readonly decode: Pick<DecodeVideoOptions, 'fps' | 'maxWidth' | 'maxHeight' | 'pixelFormat'>;
+  readonly decode: Pick<DecodeVideoOptions, 'fps' | 'maxWidth' | 'maxHeight' | 'pixelFormat' | 'threads'>;
   readonly highWaterMark: number;
   readonly timing: ConnectionTiming;
   readonly maxAttempts: number;
@@ -52,6 +52,7 @@ export function liveConfig(src: SourceRef, opts: LiveSourceOptions): LiveConfig 
       ...(opts.maxWidth !== undefined ? { maxWidth: opts.maxWidth } : {}),
       ...(opts.maxHeight !== undefined ? { maxHeight: opts.maxHeight } : {}),
       ...(opts.pixelFormat !== undefined ? { pixelFormat: opts.pixelFormat } : {}),
+      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
     }),
     highWaterMark,
     timing: Object.freeze({ stallTimeoutMs, connectTimeoutMs }),

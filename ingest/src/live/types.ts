@@ -67,6 +67,8 @@ export interface LiveSourceOptions {
   readonly maxWidth?: number;
   readonly maxHeight?: number;
   readonly pixelFormat?: PixelFormat;
+  /** Decoder threads (see DecodeVideoOptions.threads). */
+  readonly threads?: number;
   /** Frames buffered for a slow consumer before the oldest is dropped and counted (default 8). */
   readonly highWaterMark?: number;
   /**
