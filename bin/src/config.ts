@@ -13,6 +13,9 @@ const envSchema = z.object({
   AIMA_OFFLINE: z.enum(['0', '1', 'true', 'false']).optional(),
   AIMA_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   AIMA_HOST: z.string().min(1).default('127.0.0.1'),
+  AIMA_RECORDINGS_MAX_AGE_HOURS: z.coerce.number().positive().default(168),
+  AIMA_RECORDINGS_MAX_GB: z.coerce.number().positive().optional(),
+  AIMA_SEGMENT_SECONDS: z.coerce.number().positive().max(600).default(10),
   AIMA_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
 });
 
@@ -30,6 +33,12 @@ export interface AppConfig {
   readonly token: string | undefined;
   readonly host: string;
   readonly port: number;
+  /** Recordings of live sources: segment length, and retention by age and total size. */
+  readonly recordings: {
+    readonly segmentSeconds: number;
+    readonly maxAgeMs: number;
+    readonly maxBytes: number | undefined;
+  };
 }
 
 export function defaultDataDir(): string {
@@ -58,6 +67,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     token: e.AIMA_TOKEN,
     host: e.AIMA_HOST,
     port: e.AIMA_PORT,
+    recordings: Object.freeze({
+      segmentSeconds: e.AIMA_SEGMENT_SECONDS,
+      maxAgeMs: e.AIMA_RECORDINGS_MAX_AGE_HOURS * 3600_000,
+      maxBytes: e.AIMA_RECORDINGS_MAX_GB === undefined ? undefined : e.AIMA_RECORDINGS_MAX_GB * 2 ** 30,
+    }),
   });
 }
 

@@ -15,7 +15,7 @@ import { loadOrCreateToken } from '../token.ts';
 import type { CommandContext } from './context.ts';
 
 export const serveUsage =
-  'usage: aima serve [--host 127.0.0.1] [--port 8080] [--model ID|file.onnx [--decoder yolov8|yolox] [--labels FILE]] [--max-sources 4]';
+  'usage: aima serve [--host 127.0.0.1] [--port 8080] [--model ID|file.onnx [--decoder yolov8|yolox] [--labels FILE]] [--max-sources 32]';
 
 const flagsSchema = z.object({
   host: z.string().min(1).optional(),
@@ -23,7 +23,7 @@ const flagsSchema = z.object({
   model: z.string().default(DEFAULT_DETECTOR_ID),
   decoder: z.enum(['yolov8', 'yolox']).optional(),
   labels: z.string().optional(),
-  'max-sources': z.coerce.number().int().positive().max(64).default(4),
+  'max-sources': z.coerce.number().int().positive().max(256).default(32),
 });
 
 /** Runs the dashboard (embedded ClickHouse, local inference, REST + WebSocket, the SPA) until SIGINT/SIGTERM. */
@@ -55,6 +55,8 @@ export async function serveCommand(argv: string[], ctx: CommandContext): Promise
     runtime,
     dataDir: config.dataDir,
     maxConcurrent: flags['max-sources'],
+    segmentSeconds: config.recordings.segmentSeconds,
+    retention: { maxAgeMs: config.recordings.maxAgeMs, maxBytes: config.recordings.maxBytes },
   });
   const app = await buildServer({
     manager,
