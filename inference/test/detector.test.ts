@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,58 +11,9 @@ import {
   type AnalysisEvent,
   type Detector,
 } from '@aima/inference';
-import { MEDIA_DIR, MODELS_DIR, grabFrame } from './helpers.ts';
+import { MEDIA_DIR, MODELS_DIR, ffmpegFrames, grabFrame } from './helpers.ts';
 
 const VTEST = path.join(MEDIA_DIR, 'video/vtest.mp4');
-
-/** Real frames of a video through a plain ffmpeg pipe (the ingest package has its own tests). */
-async function* ffmpegFrames(
-  file: string,
-  fps: number,
-  seconds: number,
-  w: number,
-  h: number,
-): AsyncGenerator<Frame> {
-  const ff = spawn(process.env.FFMPEG_PATH ?? 'ffmpeg', [
-    '-v',
-    'error',
-    '-i',
-    file,
-    '-t',
-    String(seconds),
-    '-vf',
-    `fps=${fps},scale=${w}:${h}`,
-    '-f',
-    'rawvideo',
-    '-pix_fmt',
-    'rgb24',
-    'pipe:1',
-  ]);
-  const size = w * h * 3;
-  let pending = Buffer.alloc(0);
-  let seq = 0;
-  try {
-    for await (const chunk of ff.stdout) {
-      pending = Buffer.concat([pending, chunk as Buffer]);
-      while (pending.length >= size) {
-        const data = new Uint8Array(pending.subarray(0, size));
-        pending = pending.subarray(size);
-        const ptsMs = (seq * 1000) / fps;
-        yield {
-          seq: seq++,
-          ptsMs,
-          ts: 1_700_000_000_000 + ptsMs,
-          width: w,
-          height: h,
-          format: 'rgb24',
-          data,
-        };
-      }
-    }
-  } finally {
-    ff.kill();
-  }
-}
 
 describe('YOLOX-Nano detector on real frames', () => {
   let detector: Detector;
@@ -115,12 +65,15 @@ describe('YOLOX-Nano detector on real frames', () => {
 
   it('forms stable person tracks over windows of real video', async () => {
     const events: AnalysisEvent[] = [];
-    for await (const e of analyzeFrames(ffmpegFrames(VTEST, 5, 12, 416, 312), {
-      detector,
-      sourceWidth: 480,
-      sourceHeight: 360,
-      window: { lengthMs: 2000 },
-    })) {
+    for await (const e of analyzeFrames(
+      ffmpegFrames(VTEST, { fps: 5, seconds: 12, width: 416, height: 312 }),
+      {
+        detector,
+        sourceWidth: 480,
+        sourceHeight: 360,
+        window: { lengthMs: 2000 },
+      },
+    )) {
       events.push(e);
     }
     const frames = events.filter((e) => e.type === 'frame');

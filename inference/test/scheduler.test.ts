@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from '@aima/ingest';
@@ -13,44 +12,15 @@ import {
   type ScheduledResult,
   type ScheduledSource,
 } from '@aima/inference';
-import { MEDIA_DIR, MODELS_DIR, grabFrame } from './helpers.ts';
+import { MEDIA_DIR, MODELS_DIR, ffmpegFrames as readFrames, grabFrame } from './helpers.ts';
 
 const VTEST = path.join(MEDIA_DIR, 'video/vtest.mp4');
 const W = 416;
 const H = 312;
 const SOURCE = { sourceWidth: 480, sourceHeight: 360 };
 
-/** Real frames of vtest.mp4 from `startSec`, through a plain ffmpeg pipe, as fast as it decodes. */
-async function* ffmpegFrames(startSec: number, seconds: number, fps: number): AsyncGenerator<Frame> {
-  const ff = spawn(process.env.FFMPEG_PATH ?? 'ffmpeg', [
-    ...['-v', 'error', '-ss', String(startSec), '-i', VTEST, '-t', String(seconds)],
-    ...['-vf', `fps=${fps},scale=${W}:${H}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
-  ]);
-  const size = W * H * 3;
-  let pending = Buffer.alloc(0);
-  let seq = 0;
-  try {
-    for await (const chunk of ff.stdout) {
-      pending = Buffer.concat([pending, chunk as Buffer]);
-      while (pending.length >= size) {
-        const data = new Uint8Array(pending.subarray(0, size));
-        pending = pending.subarray(size);
-        const ptsMs = (seq * 1000) / fps;
-        yield {
-          seq: seq++,
-          ptsMs,
-          ts: 1_700_000_000_000 + ptsMs,
-          width: W,
-          height: H,
-          format: 'rgb24',
-          data,
-        };
-      }
-    }
-  } finally {
-    ff.kill();
-  }
-}
+const ffmpegFrames = (startSec: number, seconds: number, fps: number): AsyncGenerator<Frame> =>
+  readFrames(VTEST, { startSec, seconds, fps, width: W, height: H });
 
 const still = (seq: number, data: Uint8Array): Frame => ({
   seq,

@@ -149,16 +149,23 @@ describe.skipIf(gstRtsp.missing() !== null)('a frozen server (GStreamer rtsp)', 
   });
 
   it('live → stalled → reconnecting → live when the server thaws', async () => {
-    const source = openLiveSource(parseSource(server.url), { ...FAST, connectTimeoutMs: 4000 });
-    cleanups.push(() => source.close());
+    // A wide connect window: RTSP setup and probing take seconds on a loaded 2-core machine.
+    const source = openLiveSource(parseSource(server.url), { ...FAST, connectTimeoutMs: 15_000 });
     const w = watch(source);
-    await w.until('first frames', () => source.state === 'live' && w.frames.length >= 3);
-    server.pause();
-    await w.until('the stall', () => w.states.some((s) => s.to === 'reconnecting'));
-    server.resume();
-    await w.until('frames again', () => w.gaps.length === 1 && source.state === 'live');
+    let path: string[] = [];
+    try {
+      await w.until('first frames', () => source.state === 'live' && w.frames.length >= 3);
+      server.pause();
+      await w.until('the stall', () => w.states.some((s) => s.to === 'reconnecting'));
+      server.resume();
+      await w.until('frames again', () => w.gaps.length === 1 && source.state === 'live');
+      path = w.states.map((s) => s.to);
+    } finally {
+      // Closed here, not in afterAll: a failure must not leave ffmpeg running into the next tests.
+      server.resume();
+      await source.close();
+    }
 
-    const path = w.states.map((s) => s.to);
     expect(path.slice(0, 3)).toEqual(['live', 'stalled', 'reconnecting']);
     expect(path.at(-1)).toBe('live');
     const stalled = w.states[1]!;

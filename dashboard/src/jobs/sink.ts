@@ -27,7 +27,8 @@ export interface AnalysisSink {
   close(): Promise<void>;
 }
 
-function trackRecord(sourceId: string, t: TrackState, ended: boolean): TrackRecord {
+/** A tracker's track as a stored row (also what the live channel sends as a TrackView). */
+export function trackRecord(sourceId: string, t: TrackState, ended: boolean): TrackRecord {
   return {
     sourceId,
     trackId: t.id,

@@ -10,6 +10,7 @@
 //    tracks stays complete. If bufferedAmount still climbs past CLOSE_BYTES the client is not
 //    reading at all and is closed with 1013 (try again later).
 import type { WebSocket, RawData } from 'ws';
+import { closeSockets } from './ws-close.ts';
 import { ClientMessage, type ServerMessage } from '../protocol.ts';
 import type { SourceLiveMessage, SourceManager } from '../sources/types.ts';
 import type { ServerMetrics } from './metrics.ts';
@@ -20,7 +21,6 @@ export const CLOSE_BYTES = 4 * 1024 * 1024;
 export const MAX_SUBSCRIPTIONS = 64;
 /** A client that does not answer a ping within this long is dropped (half-open TCP connections). */
 const HEARTBEAT_MS = 30_000;
-const CLOSE_GRACE_MS = 1000;
 
 export interface LiveHub {
   /** Serves one upgraded connection until it closes. */
@@ -172,24 +172,7 @@ export function createLiveHub(manager: SourceManager, metrics: ServerMetrics): L
     },
     async close() {
       clearInterval(heartbeat);
-      const open = [...sockets];
-      await Promise.all(
-        open.map(
-          (ws) =>
-            new Promise<void>((resolve) => {
-              if (ws.readyState === ws.CLOSED) return resolve();
-              const timer = setTimeout(() => {
-                ws.terminate();
-                resolve();
-              }, CLOSE_GRACE_MS);
-              ws.once('close', () => {
-                clearTimeout(timer);
-                resolve();
-              });
-              ws.close(1001, 'server shutting down');
-            }),
-        ),
-      );
+      await closeSockets(sockets);
     },
   };
 }

@@ -8,6 +8,7 @@
 // per client is bounded by that threshold plus one fragment.
 import { Gauge, type Registry } from 'prom-client';
 import type { WebSocket } from 'ws';
+import { closeSockets } from './ws-close.ts';
 import type { VideoInitMessage } from '../protocol.ts';
 import type { FeedEnd } from '../video/feed.ts';
 import type { VideoHub } from '../video/hub.ts';
@@ -20,7 +21,6 @@ const END_CODES: Readonly<Record<FeedEnd, number>> = {
   failed: 1011,
   closed: 1001,
 };
-const CLOSE_GRACE_MS = 1000;
 
 export interface VideoSockets {
   accept(ws: WebSocket, sourceId: string): void;
@@ -89,23 +89,7 @@ export function createVideoSockets(hub: VideoHub, registry: Registry): VideoSock
       return sockets.size;
     },
     async close() {
-      await Promise.all(
-        [...sockets].map(
-          (ws) =>
-            new Promise<void>((resolve) => {
-              if (ws.readyState === ws.CLOSED) return resolve();
-              const timer = setTimeout(() => {
-                ws.terminate();
-                resolve();
-              }, CLOSE_GRACE_MS);
-              ws.once('close', () => {
-                clearTimeout(timer);
-                resolve();
-              });
-              ws.close(1001, 'server shutting down');
-            }),
-        ),
-      );
+      await closeSockets(sockets);
       await hub.close();
     },
   };

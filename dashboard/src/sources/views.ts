@@ -1,5 +1,6 @@
 import type { TrackState } from '@aima/inference';
 import type { SourceRecord } from '@aima/storage';
+import { trackRecord } from '../jobs/sink.ts';
 import type { SourceStats, SourceView, TrackView } from '../protocol.ts';
 
 const ZERO_STATS: SourceStats = {
@@ -69,18 +70,8 @@ export function toSourceView(
 }
 
 export function toTrackView(sourceId: string, t: TrackState, ended: boolean): TrackView {
-  return {
-    sourceId,
-    trackId: t.id,
-    label: t.label,
-    startTs: t.startTs,
-    endTs: t.lastTs,
-    frames: t.hits,
-    score: t.medianScore,
-    bestTs: t.bestTs,
-    bestBox: [...t.bestBox] as [number, number, number, number],
-    ended,
-  };
+  const r = trackRecord(sourceId, t, ended);
+  return { ...r, bestBox: [...r.bestBox] as [number, number, number, number] };
 }
 
 /** Median of a small sample (latency stats). */
