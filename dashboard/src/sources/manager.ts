@@ -40,6 +40,7 @@ interface Entry {
   readonly source: SourceRef;
   readonly fps: number;
   readonly realtime: boolean;
+  readonly priority: number;
   status: SourceView['status'];
   controller: AbortController;
   progress: JobProgress;
@@ -233,6 +234,7 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
       sourceId: e.id,
       fps: e.fps,
       realtime: e.realtime,
+      priority: e.priority,
       signal: e.controller.signal,
       meta: { realtime: e.realtime },
       onProgress: (p) => {
@@ -297,7 +299,7 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
       let resolveDone = (): void => undefined;
       const done = new Promise<void>((r) => (resolveDone = r));
       const e: Entry = {
-        id, source, fps: req.fps, realtime: req.realtime, status: 'pending', controller: new AbortController(),
+        id, source, fps: req.fps, realtime: req.realtime, priority: req.priority ?? 1, status: 'pending', controller: new AbortController(),
         progress: { frames: 0, mediaMs: 0, totalMs: null, dropped: 0, buffered: 0 },
         recent: [], latencies: [], listeners: new Set(), counts: {}, trackIds: {}, encoding: false, lastChangeAt: 0,
         connection: source.live ? { state: 'connecting', reconnects: 0 } : null,

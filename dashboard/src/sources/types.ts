@@ -6,6 +6,8 @@ export interface AddSourceRequest {
   readonly input: string;
   readonly fps: number;
   readonly realtime: boolean;
+  /** Scheduler weight under overload (default 1). */
+  readonly priority?: number;
   readonly id?: string;
 }
 
