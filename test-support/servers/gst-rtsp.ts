@@ -12,6 +12,7 @@ import { HOST, freePort, waitForTcp } from './net.ts';
 import { spawnTracked } from './process.ts';
 import type { Tracked } from './process.ts';
 import { assertAvailable, executable, ffmpegPath, missingMessage } from './tools.ts';
+import { serverHandle } from './handle.ts';
 import type { StreamServer } from './types.ts';
 
 export interface GstRtspOptions {
@@ -93,7 +94,6 @@ export async function start(opts: GstRtspOptions = {}): Promise<StreamServer> {
   const ffmpeg = ffmpegPath() as string;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aima-gst-rtsp-'));
   let proc: Tracked | undefined;
-  let stopped = false;
   try {
     const clip = await prepareClip(ffmpeg, dir, { seconds: 20, repeat: 15, ...opts.clip, audio: false });
     const script = path.join(dir, 'rtsp_server.py');
@@ -114,28 +114,10 @@ export async function start(opts: GstRtspOptions = {}): Promise<StreamServer> {
     };
 
     await up();
-    const server: StreamServer = {
-      url: `rtsp://${HOST}:${port}${mount}`,
-      get running() {
-        return proc?.running === true;
-      },
-      stop: async () => {
-        if (stopped) return;
-        stopped = true;
-        await down(2000);
-        fs.rmSync(dir, { recursive: true, force: true });
-      },
-      kill: () => down(0),
-      restart: async () => {
-        if (stopped) throw new Error('restart() after stop()');
-        await down(0);
-        await up();
-      },
-      pause: () => proc?.pause(),
-      resume: () => proc?.resume(),
-      [Symbol.asyncDispose]: () => server.stop(),
-    };
-    return server;
+    return serverHandle(
+      { url: `rtsp://${HOST}:${port}${mount}`, dir, procs: () => (proc ? [proc] : []), up, down },
+      {},
+    );
   } catch (err) {
     await proc?.kill(0);
     fs.rmSync(dir, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import { HOST, freePort, sleep, waitForTcp } from './net.ts';
 import { spawnTracked } from './process.ts';
 import type { Tracked } from './process.ts';
 import { assertAvailable, executable, ffmpegPath, missingMessage, which } from './tools.ts';
+import { serverHandle } from './handle.ts';
 import type { StreamServer } from './types.ts';
 
 export interface NginxRtmpServer extends StreamServer {
@@ -56,7 +57,6 @@ export async function start(opts: NginxRtmpOptions = {}): Promise<NginxRtmpServe
   const ffmpeg = ffmpegPath() as string;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aima-nginx-rtmp-'));
   let procs: Tracked[] = [];
-  let stopped = false;
   try {
     const clip = await prepareClip(ffmpeg, dir, opts.clip);
     const rtmpPort = await freePort();
@@ -100,30 +100,10 @@ export async function start(opts: NginxRtmpOptions = {}): Promise<NginxRtmpServe
     };
 
     await up();
-    const server: NginxRtmpServer = {
-      url: publishUrl,
-      rtmpUrl: publishUrl,
-      hlsUrl: `http://${HOST}:${httpPort}/hls/${STREAM}.m3u8`,
-      get running() {
-        return procs.length > 0 && procs.every((p) => p.running);
-      },
-      stop: async () => {
-        if (stopped) return;
-        stopped = true;
-        await down(2000);
-        fs.rmSync(dir, { recursive: true, force: true });
-      },
-      kill: () => down(0),
-      restart: async () => {
-        if (stopped) throw new Error('restart() after stop()');
-        await down(0);
-        await up();
-      },
-      pause: () => procs.forEach((p) => p.pause()),
-      resume: () => procs.forEach((p) => p.resume()),
-      [Symbol.asyncDispose]: () => server.stop(),
-    };
-    return server;
+    return serverHandle(
+      { url: publishUrl, dir, procs: () => procs, up, down },
+      { rtmpUrl: publishUrl, hlsUrl: `http://${HOST}:${httpPort}/hls/${STREAM}.m3u8` },
+    );
   } catch (err) {
     for (const p of procs) await p.kill(0);
     fs.rmSync(dir, { recursive: true, force: true });

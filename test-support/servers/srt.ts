@@ -12,6 +12,7 @@ import { HOST, freePort, sleep, waitForUdp } from './net.ts';
 import { spawnTracked } from './process.ts';
 import type { Tracked } from './process.ts';
 import { assertAvailable, ffmpegPath, missingMessage, which } from './tools.ts';
+import { serverHandle } from './handle.ts';
 import type { StreamServer } from './types.ts';
 
 export interface SrtOptions {
@@ -40,7 +41,6 @@ export async function start(opts: SrtOptions = {}): Promise<StreamServer> {
   const ffmpeg = ffmpegPath() as string;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aima-srt-'));
   let procs: Tracked[] = [];
-  let stopped = false;
   try {
     const clip = await prepareClip(ffmpeg, dir, opts.clip);
     const udpPort = await freePort({ udp: true });
@@ -73,28 +73,7 @@ export async function start(opts: SrtOptions = {}): Promise<StreamServer> {
     };
 
     await up();
-    const server: StreamServer = {
-      url: `srt://${HOST}:${srtPort}`,
-      get running() {
-        return procs.length > 0 && procs.every((p) => p.running);
-      },
-      stop: async () => {
-        if (stopped) return;
-        stopped = true;
-        await down(2000);
-        fs.rmSync(dir, { recursive: true, force: true });
-      },
-      kill: () => down(0),
-      restart: async () => {
-        if (stopped) throw new Error('restart() after stop()');
-        await down(0);
-        await up();
-      },
-      pause: () => procs.forEach((p) => p.pause()),
-      resume: () => procs.forEach((p) => p.resume()),
-      [Symbol.asyncDispose]: () => server.stop(),
-    };
-    return server;
+    return serverHandle({ url: `srt://${HOST}:${srtPort}`, dir, procs: () => procs, up, down }, {});
   } catch (err) {
     for (const p of procs) await p.kill(0);
     fs.rmSync(dir, { recursive: true, force: true });
