@@ -1,3 +1,4 @@
+import { onceIterator } from './once-iterator.ts';
 import { BoundedQueue } from './bounded-queue.ts';
 import { IngestError } from './errors.ts';
 import { abortedError } from './failure.ts';
@@ -47,7 +48,8 @@ class Session<R, T> implements DecodeStream<T>, PumpContext<R> {
   readonly info: MediaInfo;
   private readonly queue: BoundedQueue<R>;
   private emitted = 0;
-  private iterated = false;
+  /** Set by onceIterator (not private: the helper flips it). */
+  iterated = false;
   private finished = false;
   private closing: Promise<void> | undefined;
   private abortReason: IngestError | undefined;
@@ -99,15 +101,12 @@ class Session<R, T> implements DecodeStream<T>, PumpContext<R> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    if (this.iterated) throw new Error('a DecodeStream can be iterated only once');
-    this.iterated = true;
-    return {
-      next: () => this.next(),
-      return: async () => {
-        await this.close();
-        return { value: undefined, done: true };
-      },
-    };
+    return onceIterator(
+      this,
+      'DecodeStream',
+      () => this.next(),
+      () => this.close(),
+    );
   }
 
   private async next(): Promise<IteratorResult<T>> {

@@ -215,7 +215,12 @@ export async function runAnalysisJob(
         opts.onEvent?.(e);
         if (e.type === 'frame') {
           const frame = inFlight.get(e.frame.seq);
-          inFlight.delete(e.frame.seq);
+          // Results come in seq order; an older frame still here was dropped by the scheduler and
+          // will get no result: forget it (and its pixels) now.
+          for (const seq of inFlight.keys()) {
+            if (seq > e.frame.seq) break;
+            inFlight.delete(seq);
+          }
           if (frame)
             opts.onFrame?.({ event: e, frame, sourceWidth: video.width, sourceHeight: video.height });
           mediaMs = e.frame.ptsMs + 1000 / opts.fps;

@@ -151,6 +151,8 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
     switch (ev.type) {
       case 'frame':
         e.recent.push(Date.now());
+        // Pruned here too: liveStats (the other pruner) only runs when someone looks.
+        while (e.recent.length > 0 && e.recent[0]! < Date.now() - 5000) e.recent.shift();
         for (const l of timingListeners) safe(l, 'infer', ev.frame.timings.inferMs);
         for (const d of ev.frame.detections) {
           e.counts[d.label] = (e.counts[d.label] ?? 0) + 1;

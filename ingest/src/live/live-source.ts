@@ -1,3 +1,4 @@
+import { onceIterator } from '../once-iterator.ts';
 import { BoundedQueue } from '../bounded-queue.ts';
 import { IngestError, isIngestError } from '../errors.ts';
 import { abortedError } from '../failure.ts';
@@ -59,7 +60,8 @@ class Live implements LiveSource {
   private emitted = 0;
   private droppedEarlier = 0;
   private lastFrameAt: number | null = null;
-  private iterated = false;
+  /** Set by onceIterator (not private: the helper flips it). */
+  iterated = false;
   private closing: Promise<void> | undefined;
   private abortReason: IngestError | undefined;
   private readonly onAbort = (): void => this.abort();
@@ -117,15 +119,12 @@ class Live implements LiveSource {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Frame> {
-    if (this.iterated) throw new Error('a LiveSource can be iterated only once');
-    this.iterated = true;
-    return {
-      next: () => this.next(),
-      return: async () => {
-        await this.close();
-        return { value: undefined, done: true };
-      },
-    };
+    return onceIterator(
+      this,
+      'LiveSource',
+      () => this.next(),
+      () => this.close(),
+    );
   }
 
   private async next(): Promise<IteratorResult<Frame>> {
