@@ -25,6 +25,8 @@ export { snapshot } from './src/snapshot.ts';
 export type { Snapshot, SnapshotOptions } from './src/snapshot.ts';
 export { decodeVideo } from './src/decode-video.ts';
 export { decodeAudio } from './src/decode-audio.ts';
+export { decodeImages, listImages, isImageFile, IMAGE_EXTENSIONS } from './src/images.ts';
+export type { DecodeImagesOptions, ImageFolderStream, ImageFrame } from './src/images.ts';
 export { startRecorder } from './src/recorder/recorder.ts';
 export type {
   Recorder,

@@ -109,13 +109,16 @@ function fileSource(absPath: string): SourceRef {
   } catch (err) {
     throw new IngestError('INGEST_FILE_NOT_FOUND', `no such file: ${absPath}`, { cause: err });
   }
+  // A folder is a collection of still images, analysed as one source (each image a moment).
+  if (stat.isDirectory())
+    return Object.freeze({ kind: 'images', input: absPath, display: absPath, live: false });
   if (!stat.isFile()) {
-    throw new IngestError('INGEST_FILE_NOT_FOUND', `not a regular file: ${absPath}`);
+    throw new IngestError('INGEST_FILE_NOT_FOUND', `not a regular file or folder: ${absPath}`);
   }
   return Object.freeze({ kind: 'file', input: absPath, display: absPath, live: false });
 }
 
 /** Network sources go through sockets: their I/O errors mean "unreachable", not "bad media". */
 export function isNetworkSource(src: SourceRef): boolean {
-  return src.kind !== 'file';
+  return src.kind !== 'file' && src.kind !== 'images';
 }

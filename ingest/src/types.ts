@@ -1,5 +1,6 @@
 /** Where media comes from. `live` sources have no end and no known duration. */
-export type SourceKind = 'file' | 'http' | 'rtsp' | 'rtmp' | 'hls' | 'srt';
+/** `images`: a folder of still images, each a moment of one source (see decodeImages). */
+export type SourceKind = 'file' | 'images' | 'http' | 'rtsp' | 'rtmp' | 'hls' | 'srt';
 
 export interface SourceRef {
   readonly kind: SourceKind;

@@ -23,9 +23,12 @@ describe('parseSource', () => {
     expect(parseSource(`file://${vtest}`).input).toBe(vtest);
   });
 
-  it('rejects a missing file and a directory with INGEST_FILE_NOT_FOUND', () => {
+  it('rejects a missing file with INGEST_FILE_NOT_FOUND', () => {
     expect(codeOf(() => parseSource('/no/such/file.mp4'))).toBe('INGEST_FILE_NOT_FOUND');
-    expect(codeOf(() => parseSource(media))).toBe('INGEST_FILE_NOT_FOUND');
+  });
+
+  it('takes a folder as an image collection', () => {
+    expect(parseSource(media)).toEqual({ kind: 'images', input: media, display: media, live: false });
   });
 
   it('classifies URLs by scheme', () => {

@@ -33,6 +33,7 @@ export const NETWORK_TIMEOUT_US = 10_000_000;
 export function sourceInputOptions(kind: SourceKind, features: FfmpegFeatures): string[] {
   switch (kind) {
     case 'file':
+    case 'images':
       return [];
     case 'rtsp':
       return [...LIVE_ANALYZE, ...rtspOptions(features)];
