@@ -23,6 +23,24 @@ export type { StoreErrorCode } from './src/errors.ts';
 export { MIGRATIONS, currentSchemaVersion } from './src/migrations.ts';
 export type { Migration } from './src/migrations.ts';
 export type { RecordingQuery, RecordingRecord, RecordingUsage } from './src/types.ts';
+export type {
+  AppearanceAssignment,
+  AppearanceKey,
+  AppearanceQuery,
+  AppearanceRecord,
+  FaceRecord,
+  FaceWithPerson,
+  PersonEventKind,
+  PersonEventRecord,
+  PersonRecord,
+  PersonStats,
+  ShotExposure,
+  ShotRecord,
+  SimilarAppearance,
+  SimilarityQuery,
+  StoredAppearance,
+} from './src/people-types.ts';
+export { nextVersion } from './src/time.ts';
 export { applyRetention, planRetention } from './src/recordings-retention.ts';
 export type {
   ApplyRetentionOptions,

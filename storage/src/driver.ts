@@ -12,7 +12,18 @@ export interface SqlQuery {
 }
 
 /** Tables the store writes rows into; a closed set, so a table name never comes from input. */
-export type TableName = 'sources' | 'windows' | 'detections' | 'tracks' | 'gaps' | 'schema_migrations';
+export type TableName =
+  | 'sources'
+  | 'windows'
+  | 'detections'
+  | 'tracks'
+  | 'gaps'
+  | 'faces'
+  | 'appearances'
+  | 'persons'
+  | 'person_events'
+  | 'shots'
+  | 'schema_migrations';
 
 export interface Driver {
   readonly kind: 'embedded' | 'server';

@@ -115,10 +115,87 @@ const V3_GAPS: readonly string[] = [
   ) ENGINE = MergeTree PARTITION BY toDate(start_ts) ORDER BY (source_id, start_ts)`,
 ];
 
+// People and shots. faces and shots are append-only facts per source; appearances and persons are
+// mutable entities (full-row upserts, the highest caller-given version wins, tombstones via
+// `deleted`), read with FINAL like sources and tracks. `deleted` is a plain column rather than
+// ReplacingMergeTree's is_deleted argument: listPersons({ includeDeleted }) still sees tombstones.
+// Embeddings use CODEC(NONE): float noise does not compress (clickhouse-notes.md §5); search is an
+// exact scan, so there is no vector index to maintain while appearances change.
+const V4_PEOPLE: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS faces (
+    source_id LowCardinality(String),
+    ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+    frame_seq UInt32,
+    face_track_id UInt32,
+    person_track_id UInt32,
+    box Array(Float32),
+    score Float32,
+    quality Float32,
+    good UInt8
+  ) ENGINE = MergeTree PARTITION BY toDate(ts) ORDER BY (source_id, ts)`,
+
+  `CREATE TABLE IF NOT EXISTS appearances (
+    source_id LowCardinality(String),
+    appearance_id UInt32,
+    person_id String,
+    start_ts DateTime64(3, 'UTC'),
+    end_ts DateTime64(3, 'UTC'),
+    faces UInt32,
+    good_faces UInt32,
+    quality Float32,
+    best_ts DateTime64(3, 'UTC'),
+    best_box Array(Float32),
+    media String,
+    crop String,
+    embedding Array(Float32) CODEC(NONE),
+    assignment LowCardinality(String),
+    similarity Float32,
+    candidate_person_id String,
+    rejected Array(String),
+    version UInt64,
+    deleted UInt8
+  ) ENGINE = ReplacingMergeTree(version) ORDER BY (source_id, appearance_id)`,
+
+  `CREATE TABLE IF NOT EXISTS persons (
+    id String,
+    seq UInt32,
+    name String,
+    created_at DateTime64(3, 'UTC'),
+    updated_at DateTime64(3, 'UTC'),
+    merged_into String,
+    version UInt64,
+    deleted UInt8
+  ) ENGINE = ReplacingMergeTree(version) ORDER BY id`,
+
+  `CREATE TABLE IF NOT EXISTS person_events (
+    id String,
+    person_id String,
+    ts DateTime64(3, 'UTC'),
+    kind LowCardinality(String),
+    actor LowCardinality(String),
+    detail String
+  ) ENGINE = MergeTree ORDER BY (person_id, ts)`,
+
+  `CREATE TABLE IF NOT EXISTS shots (
+    source_id LowCardinality(String),
+    shot_index UInt32,
+    start_ts DateTime64(3, 'UTC'),
+    end_ts DateTime64(3, 'UTC'),
+    keyframe_ts DateTime64(3, 'UTC'),
+    cut_score Float32,
+    palette Array(UInt32),
+    sharpness Float32,
+    exposure_mean Float32,
+    exposure_clipped_low Float32,
+    exposure_clipped_high Float32
+  ) ENGINE = MergeTree PARTITION BY toDate(start_ts) ORDER BY (source_id, start_ts)`,
+];
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'core tables and per-second rollup', statements: V1_CORE },
   { version: 2, name: 'recording segments', statements: V2_RECORDINGS },
   { version: 3, name: 'live source gaps', statements: V3_GAPS },
+  { version: 4, name: 'faces, appearances, persons, person events, shots', statements: V4_PEOPLE },
 ]);
 
 /** The schema version this build of the package migrates to. */

@@ -9,7 +9,7 @@ import { toDateTime64 } from './time.ts';
 const DT = "DateTime64(3, 'UTC')";
 
 /** AND-joined conditions, each with the parameters it binds. */
-function where(conds: ReadonlyArray<readonly [string, Record<string, unknown>] | null>): SqlQuery {
+export function where(conds: ReadonlyArray<readonly [string, Record<string, unknown>] | null>): SqlQuery {
   const parts: string[] = [];
   const params: Record<string, unknown> = {};
   for (const c of conds) {
@@ -20,7 +20,7 @@ function where(conds: ReadonlyArray<readonly [string, Record<string, unknown>] |
   return { sql: parts.length > 0 ? `WHERE ${parts.join(' AND ')}` : '', params };
 }
 
-function eq(
+export function eq(
   col: string,
   name: string,
   value: string | undefined,
@@ -28,7 +28,8 @@ function eq(
   return value === undefined ? null : [`${col} = {${name}:String}`, { [name]: value }];
 }
 
-function time(
+/** A time condition: `?` in `cond` becomes the DateTime64 parameter `name`. */
+export function time(
   cond: string,
   name: string,
   ms: number | undefined,
@@ -166,6 +167,9 @@ export const SOURCE_TABLES = [
   'det_1s',
   'gaps',
   'recordings',
+  'faces',
+  'appearances',
+  'shots',
   'sources',
 ] as const;
 

@@ -1,6 +1,7 @@
 import type { Driver } from './driver.ts';
 import { StoreError, isStoreError } from './errors.ts';
 import { MIGRATIONS, migrate } from './migrations.ts';
+import { createPeopleMethods } from './people-store.ts';
 import type { DetectionSelectRow, SourceSelectRow, TrackSelectRow, WindowSelectRow } from './rows.ts';
 import {
   detectionRow,
@@ -188,6 +189,7 @@ export function createDriverStore(driver: Driver): Store {
           }
         }
       }),
+    ...createPeopleMethods(driver, run),
     close() {
       closing ??= (async () => {
         await Promise.allSettled([...inflight]);

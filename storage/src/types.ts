@@ -1,4 +1,17 @@
 import type { SourceKind } from '@aima/ingest';
+import type {
+  AppearanceQuery,
+  AppearanceRecord,
+  FaceRecord,
+  FaceWithPerson,
+  PersonEventRecord,
+  PersonRecord,
+  PersonStats,
+  ShotRecord,
+  SimilarAppearance,
+  SimilarityQuery,
+  StoredAppearance,
+} from './people-types.ts';
 
 export type SourceStatus = 'pending' | 'running' | 'done' | 'failed' | 'stopped';
 
@@ -192,7 +205,10 @@ export interface Store {
   }): Promise<DetectionRecord[]>;
   insertGaps(rows: readonly GapRecord[]): Promise<void>;
   listGaps(q: { sourceId?: string; from?: number; to?: number; signal?: AbortSignal }): Promise<GapRecord[]>;
-  /** Deletes a source and every row it produced (detections, windows, tracks, rollup, gaps, recordings rows). */
+  /**
+   * Deletes a source and every row it produced (detections, windows, tracks, rollup, gaps,
+   * recordings rows, faces, appearances, shots). Persons and their history stay.
+   */
   deleteSource(id: string, signal?: AbortSignal): Promise<void>;
   countDetections(q: {
     sourceId?: string;
@@ -219,6 +235,45 @@ export interface Store {
     rows: readonly { readonly sourceId: string; readonly file: string }[],
     signal?: AbortSignal,
   ): Promise<void>;
+  /** Stores detected faces (append-only). */
+  insertFaces(rows: readonly FaceRecord[]): Promise<void>;
+  /**
+   * Faces of one source in [from, to), oldest first, at most `limit` (default 10000), each with
+   * the person its appearance (face track) is currently assigned to ('' if none).
+   */
+  listFaces(q: {
+    sourceId: string;
+    from?: number;
+    to?: number;
+    limit?: number;
+    signal?: AbortSignal;
+  }): Promise<FaceWithPerson[]>;
+  /** Upserts appearances: per (sourceId, appearanceId) the highest version wins; `deleted` hides one. */
+  upsertAppearances(rows: readonly AppearanceRecord[]): Promise<void>;
+  /** Live appearances matching every given filter, ordered by start, source, id. */
+  listAppearances(q?: AppearanceQuery): Promise<StoredAppearance[]>;
+  /** Upserts persons: per id the highest version wins. */
+  upsertPersons(rows: readonly PersonRecord[]): Promise<void>;
+  /** Current persons ordered by seq; deleted (and merged-away) ones only with includeDeleted. */
+  listPersons(q?: { includeDeleted?: boolean; signal?: AbortSignal }): Promise<PersonRecord[]>;
+  /** The current state of a person, deleted or not (check `deleted`/`mergedInto`), or null. */
+  getPerson(id: string, signal?: AbortSignal): Promise<PersonRecord | null>;
+  /** Per-person aggregates over live appearances with a person, ordered by person id. */
+  personStats(signal?: AbortSignal): Promise<PersonStats[]>;
+  insertPersonEvents(rows: readonly PersonEventRecord[]): Promise<void>;
+  /** A person's history, oldest first. */
+  listPersonEvents(personId: string, signal?: AbortSignal): Promise<PersonEventRecord[]>;
+  /**
+   * The k live appearances most similar (cosine) to `embedding`, best first, among those with an
+   * embedding of the same dimension. Computed in ClickHouse by an exact scan.
+   */
+  similarAppearances(q: SimilarityQuery): Promise<SimilarAppearance[]>;
+  /** The highest person seq ever stored (deleted persons included), 0 when there is none. */
+  maxPersonSeq(signal?: AbortSignal): Promise<number>;
+  /** Stores shots (append-only). */
+  insertShots(rows: readonly ShotRecord[]): Promise<void>;
+  /** Shots of one source overlapping [from, to), in order. */
+  listShots(q: { sourceId: string; from?: number; to?: number; signal?: AbortSignal }): Promise<ShotRecord[]>;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS, currentSchemaVersion } from '../index.ts';
 import type { RecordingRecord, Store } from '../index.ts';
 import { DAY, det, source, track, uid } from './fixtures.ts';
+import { peopleContract } from './people-contract.ts';
 
 // Behaviour every Store adapter must show. Each test writes under fresh source ids (and, where
 // a query spans sources, fresh labels), so tests stay independent on a shared database.
@@ -40,6 +41,9 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       const second = await store.migrate();
       expect(second).toEqual({ applied: [], version: currentSchemaVersion() });
     });
+
+    // Faces, appearances, persons and shots (migration v4); must start on the fresh database.
+    peopleContract(() => store);
 
     it('upserts sources: the latest updatedAt wins, whatever the insert order', async () => {
       const id = uid('src');
