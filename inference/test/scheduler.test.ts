@@ -205,4 +205,19 @@ describe('shared scheduler with YOLOX-Nano on real frames', () => {
     expect(count('track-end')).toBeGreaterThanOrEqual(3);
     expect(scheduled).toEqual(direct);
   });
+
+  it('a slow reader with wait: every frame still comes out (room freed by reading wakes the model)', async () => {
+    // The reader takes longer per result than the model: results fill the channel while nothing is
+    // in flight; reading one must restart dispatch, or the file stalls forever.
+    await using sched = createScheduler({ detector, queueCapacity: 2 });
+    const src = sched.attach('slow-reader', SOURCE);
+    let frames = 0;
+    for await (const e of analyzeScheduled(src, ffmpegFrames(0, 4, 5), { wait: true })) {
+      if (e.type !== 'frame') continue;
+      frames++;
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    expect(frames).toBe(20);
+    expect(src.stats).toMatchObject({ submitted: 20, analysed: 20, dropped: 0 });
+  });
 });

@@ -26,7 +26,15 @@ interface Entry<T> {
   error?: unknown;
 }
 
-export function createResultChannel<T>(label: string, onAbandon: () => void): ResultChannel<T> {
+/**
+ * `onRead` runs each time the reader takes a result: room for another reservation, which the
+ * scheduler must hear about (a full channel with nothing in flight would otherwise wait forever).
+ */
+export function createResultChannel<T>(
+  label: string,
+  onAbandon: () => void,
+  onRead: () => void = () => {},
+): ResultChannel<T> {
   const entries: Entry<T>[] = [];
   let ended = false;
   let abandoned = false;
@@ -46,6 +54,7 @@ export function createResultChannel<T>(label: string, onAbandon: () => void): Re
         const head = entries[0];
         if (head && head.state !== 'pending') {
           entries.shift();
+          onRead();
           if (head.state === 'failed') {
             finished = true;
             throw head.error;

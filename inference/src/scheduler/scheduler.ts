@@ -225,7 +225,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         priority,
         opts: attachOpts,
         queue: createDropOldestQueue<Frame>(queueCapacity),
-        channel: createResultChannel<ScheduledResult>(`source ${sourceId}`, () => remove(s)),
+        channel: createResultChannel<ScheduledResult>(
+          `source ${sourceId}`,
+          () => remove(s),
+          () => schedulePump(),
+        ),
         state: 'open',
         submitted: 0,
         dropped: 0,
