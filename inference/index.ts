@@ -77,3 +77,68 @@ export type {
 } from './src/scheduler/index.ts';
 export { createEventAssembler } from './src/analyze/assembler.ts';
 export type { EventAssembler, AssemblerOptions, FrameKey } from './src/analyze/assembler.ts';
+
+// faces and persons (issue 5)
+export {
+  DEFAULT_FACE_DETECTOR_ID,
+  DEFAULT_FACE_EMBEDDER_ID,
+  DOWNLOAD_ONLY_MODELS,
+} from './src/models/manifest.ts';
+export {
+  ALIGNED_SIZE,
+  ARCFACE_TEMPLATE_112,
+  DEFAULT_FACE_QUALITY,
+  alignFace,
+  applySimilarity,
+  assessQuality,
+  createFaceAnalyzer,
+  createFaceTracker,
+  cropSharpness,
+  cropToTensor,
+  decodeScrfd,
+  decodeYunet,
+  l2Normalise,
+  landmarkPose,
+  linkFacesToPersons,
+  nmsFaces,
+  similarityTransform,
+} from './src/faces/index.ts';
+export type {
+  Face,
+  FaceAnalysis,
+  FaceAnalyzer,
+  FaceAnalyzerOptions,
+  FaceCandidate,
+  FaceDecodeParams,
+  FaceDetection,
+  FaceQuality,
+  FaceQualityOptions,
+  FaceRejectReason,
+  FaceTimings,
+  FaceTracker,
+  FaceTrackerOptions,
+  FaceTrackSummary,
+  PersonTrackBox,
+  QualityInput,
+  Similarity2D,
+  TrackedFace,
+} from './src/faces/index.ts';
+export {
+  clusterIncremental,
+  createGallery,
+  decideAssignment,
+  DEFAULT_PERSON_THRESHOLDS,
+} from './src/persons/index.ts';
+export type {
+  AssignmentDecision,
+  ClusterOptions,
+  Gallery,
+  GalleryNeighbor,
+  GalleryOptions,
+  PersonThresholds,
+} from './src/persons/index.ts';
+
+// visual features and shots (issue 5)
+export { frameFeatures, laplacianVariance } from './src/visual/features.ts';
+export { createShotDetector, DEFAULT_SHOT_OPTIONS } from './src/visual/shots.ts';
+export type { Exposure, FrameFeatures, Shot, ShotDetector, ShotDetectorOptions } from './src/visual/types.ts';

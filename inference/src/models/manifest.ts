@@ -127,3 +127,62 @@ export const BUILTIN_MODELS: readonly ModelSpec[] = Object.freeze([
 
 /** The default detector. */
 export const DEFAULT_DETECTOR_ID = 'yolox-nano';
+
+/** The default face detector and embedder (both in shared/models, so tests and offline runs have them). */
+export const DEFAULT_FACE_DETECTOR_ID = 'yunet-2026may';
+export const DEFAULT_FACE_EMBEDDER_ID = 'mobilefacenet';
+
+/**
+ * Stronger public face embedders a user can pull (`aima models pull <id>`); not in shared/models
+ * (both are over its 4 MiB fetch limit), so they stay out of BUILTIN_MODELS, whose every entry the
+ * registry test resolves locally. Both take the same 112×112 ArcFace-aligned crop as MobileFaceNet.
+ * Their person thresholds were not measured here (DEFAULT_PERSON_THRESHOLDS is for MobileFaceNet).
+ */
+export const DOWNLOAD_ONLY_MODELS: readonly ModelSpec[] = Object.freeze([
+  {
+    // sha256 and size as pinned by several independent projects for the OpenCV Zoo file (Git LFS
+    // object, served from media.githubusercontent.com at this opencv_zoo commit).
+    id: 'sface-2021dec',
+    task: 'face-embed',
+    file: 'face-embed/face_recognition_sface_2021dec.onnx',
+    url: 'https://media.githubusercontent.com/media/opencv/opencv_zoo/47534e27c9851bb1128ccc0102f1145e27f23f98/models/face_recognition_sface/face_recognition_sface_2021dec.onnx',
+    sha256: '0ba9fbfa01b5270c96627c4ef784da859931e02f04419c829e83484087c34e79',
+    bytes: 38_696_353,
+    license: 'Apache-2.0 (OpenCV Zoo SFace)',
+    // OpenCV's FaceRecognizerSF: blobFromImage(crop, 1, 112×112, mean 0, swapRB) → RGB, raw 0–255.
+    input: {
+      name: 'data',
+      width: 112,
+      height: 112,
+      colorOrder: 'RGB',
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+      letterbox: { pad: 0, align: 'center' },
+    },
+    decoder: 'embedding',
+  },
+  {
+    // w600k_mbf.onnx of InsightFace's buffalo_sc / buffalo_s packs (release v0.7, shipped only
+    // inside zips). No commit-pinned single-file mirror was found: this Hugging Face mirror is
+    // addressed by branch, so the sha256 (and size), which several independent projects pin for
+    // this file, is what keeps the download exact: a changed file fails verification.
+    id: 'arcface-w600k-mbf',
+    task: 'face-embed',
+    file: 'face-embed/w600k_mbf.onnx',
+    url: 'https://huggingface.co/WePrompt/buffalo_sc/resolve/main/w600k_mbf.onnx',
+    sha256: '9cc6e4a75f0e2bf0b1aed94578f144d15175f357bdc05e815e5c4a02b319eb4f',
+    bytes: 13_616_099,
+    license: 'InsightFace weights: non-commercial research only',
+    // InsightFace ArcFaceONNX: RGB, (x − 127.5) / 127.5, 512-d output.
+    input: {
+      name: 'input.1',
+      width: 112,
+      height: 112,
+      colorOrder: 'RGB',
+      mean: [127.5, 127.5, 127.5],
+      std: [127.5, 127.5, 127.5],
+      letterbox: { pad: 0, align: 'center' },
+    },
+    decoder: 'embedding',
+  },
+] satisfies ModelSpec[]);
