@@ -7,6 +7,8 @@ import { benchLiveLatency } from './live-latency.ts';
 import { benchSoak } from './soak.ts';
 import { benchSourcesLoad } from './sources-load.ts';
 import { benchSpine } from './spine.ts';
+import { benchFaces } from './faces.ts';
+import { benchFacesPipeline } from './faces-pipeline.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv.slice(2);
@@ -14,6 +16,8 @@ const suites: Record<string, () => Promise<Record<string, unknown>>> = {
   spine: benchSpine,
   'live-latency': benchLiveLatency,
   'sources-load': benchSourcesLoad,
+  'faces-pipeline': benchFacesPipeline,
+  faces: benchFaces,
   // 15 minutes by default (AIMA_SOAK_MINUTES): run alone with `npm run bench -- soak`.
   soak: benchSoak,
 };

@@ -45,6 +45,8 @@ export async function benchSoak(): Promise<Record<string, unknown>> {
     executionProvider: 'cpu',
     offline: true,
     modelId: 'yolox-nano',
+    // The object pipeline alone, comparable with earlier runs: faces have their own bench (faces).
+    faces: { enabled: false },
   });
   const manager = createSourceManager({ runtime, dataDir, maxConcurrent: SOURCES });
   const samples: Array<{ min: number; rssMiB: number; fds: number; ffmpeg: number; running: number }> = [];

@@ -39,6 +39,28 @@ export {
 } from './src/protocol.ts';
 export type { FrameMessage, SourceStats, SourceStatus, LiveDetection } from './src/protocol.ts';
 export { UI_DIST_DIR, recordingsRoot } from './src/ui-dir.ts';
+export { createPersonsService, personLabel } from './src/persons/service.ts';
+export type {
+  PersonsService,
+  PersonsOptions,
+  PersonThresholds,
+  AppearanceKey,
+  AppearanceContext,
+  ProvisionalMatch,
+} from './src/persons/service.ts';
+export { listPersonViews, dossier, DEFAULT_VISIBILITY } from './src/persons/queries.ts';
+export type { PersonVisibility } from './src/persons/queries.ts';
+export { createFaceStage } from './src/jobs/face-stage.ts';
+export type { FaceDeps, FaceStage, FaceTotals } from './src/jobs/face-stage.ts';
+export {
+  PersonView,
+  AppearanceView,
+  DossierView,
+  PersonEventView,
+  FaceView,
+  ShotView,
+  LiveFace,
+} from './src/protocol.ts';
 export {
   buildServer,
   DEFAULT_UPLOAD_LIMIT_BYTES,

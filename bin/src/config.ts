@@ -17,6 +17,13 @@ const envSchema = z.object({
   AIMA_RECORDINGS_MAX_GB: z.coerce.number().positive().optional(),
   AIMA_SEGMENT_SECONDS: z.coerce.number().positive().max(600).default(10),
   AIMA_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  AIMA_FACES: z.enum(['0', '1', 'true', 'false', 'on', 'off']).default('on'),
+  AIMA_FACE_DETECTOR: z.string().min(1).optional(),
+  AIMA_FACE_EMBEDDER: z.string().min(1).optional(),
+  AIMA_PERSON_ASSIGN: z.coerce.number().min(-1).max(1).optional(),
+  AIMA_PERSON_UNSURE: z.coerce.number().min(-1).max(1).optional(),
+  AIMA_PERSONS_MIN_SCREEN_S: z.coerce.number().min(0).default(4),
+  AIMA_PERSONS_MIN_SHARE: z.coerce.number().min(0).max(1).default(0.1),
 });
 
 /** Settings shared by every command, parsed once from the environment and frozen. */
@@ -39,6 +46,14 @@ export interface AppConfig {
     readonly maxAgeMs: number;
     readonly maxBytes: number | undefined;
   };
+  /** Faces → persons: models, clustering thresholds, and when a person is shown. */
+  readonly faces: {
+    readonly enabled: boolean;
+    readonly detectorId: string | undefined;
+    readonly embedderId: string | undefined;
+    readonly thresholds: { readonly assignThreshold?: number; readonly unsureThreshold?: number };
+  };
+  readonly persons: { readonly minScreenMs: number; readonly minShare: number };
 }
 
 export function defaultDataDir(): string {
@@ -71,6 +86,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       segmentSeconds: e.AIMA_SEGMENT_SECONDS,
       maxAgeMs: e.AIMA_RECORDINGS_MAX_AGE_HOURS * 3600_000,
       maxBytes: e.AIMA_RECORDINGS_MAX_GB === undefined ? undefined : e.AIMA_RECORDINGS_MAX_GB * 2 ** 30,
+    }),
+    faces: Object.freeze({
+      enabled: !['0', 'false', 'off'].includes(e.AIMA_FACES),
+      detectorId: e.AIMA_FACE_DETECTOR,
+      embedderId: e.AIMA_FACE_EMBEDDER,
+      thresholds: Object.freeze({
+        ...(e.AIMA_PERSON_ASSIGN === undefined ? {} : { assignThreshold: e.AIMA_PERSON_ASSIGN }),
+        ...(e.AIMA_PERSON_UNSURE === undefined ? {} : { unsureThreshold: e.AIMA_PERSON_UNSURE }),
+      }),
+    }),
+    persons: Object.freeze({
+      minScreenMs: e.AIMA_PERSONS_MIN_SCREEN_S * 1000,
+      minShare: e.AIMA_PERSONS_MIN_SHARE,
     }),
   });
 }

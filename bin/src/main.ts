@@ -2,6 +2,7 @@ import { analyzeCommand, analyzeUsage } from './commands/analyze.ts';
 import type { CommandContext } from './commands/context.ts';
 import { modelsCommand, modelsUsage } from './commands/models.ts';
 import { queryCommand, queryUsage } from './commands/query.ts';
+import { personsCommand, personsUsage } from './commands/persons.ts';
 import { serveCommand, serveUsage } from './commands/serve.ts';
 import { CliError, describeError } from './errors.ts';
 
@@ -10,17 +11,21 @@ const HELP = `aima: real-time media analyzer
 ${serveUsage}
 ${analyzeUsage}
 ${queryUsage}
+${personsUsage}
 ${modelsUsage}
 
 environment: AIMA_DATA_DIR, AIMA_MODELS_DIR, AIMA_CACHE_DIR, AIMA_OFFLINE, AIMA_TOKEN, AIMA_HOST, AIMA_PORT,
              CLICKHOUSE_URL, FFMPEG_PATH,
-             AIMA_EP (auto|cpu|cuda|tensorrt), AIMA_THREADS
+             AIMA_EP (auto|cpu|cuda|tensorrt), AIMA_THREADS,
+             AIMA_FACES (on|off), AIMA_FACE_DETECTOR, AIMA_FACE_EMBEDDER, AIMA_PERSON_ASSIGN, AIMA_PERSON_UNSURE,
+             AIMA_PERSONS_MIN_SCREEN_S (4), AIMA_PERSONS_MIN_SHARE (0.1)
 `;
 
 const commands: Record<string, (argv: string[], ctx: CommandContext) => Promise<number>> = {
   serve: serveCommand,
   analyze: analyzeCommand,
   query: queryCommand,
+  persons: personsCommand,
   models: modelsCommand,
 };
 

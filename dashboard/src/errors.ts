@@ -8,7 +8,11 @@ export type DashboardErrorCode =
   | 'SOURCE_EXISTS'
   | 'UPLOAD_TOO_LARGE'
   | 'FRAME_UNAVAILABLE'
-  | 'SERVER_LISTEN_FAILED';
+  | 'SERVER_LISTEN_FAILED'
+  | 'PERSON_NOT_FOUND'
+  | 'APPEARANCE_NOT_FOUND'
+  | 'PERSON_CONFLICT'
+  | 'FACES_DISABLED';
 
 export const dashboardErrorInfo: Readonly<
   Record<DashboardErrorCode, { httpStatus: number; exitCode: number }>
@@ -22,6 +26,10 @@ export const dashboardErrorInfo: Readonly<
   UPLOAD_TOO_LARGE: { httpStatus: 413, exitCode: 2 },
   FRAME_UNAVAILABLE: { httpStatus: 404, exitCode: 3 },
   SERVER_LISTEN_FAILED: { httpStatus: 500, exitCode: 1 },
+  PERSON_NOT_FOUND: { httpStatus: 404, exitCode: 3 },
+  APPEARANCE_NOT_FOUND: { httpStatus: 404, exitCode: 3 },
+  PERSON_CONFLICT: { httpStatus: 409, exitCode: 2 },
+  FACES_DISABLED: { httpStatus: 409, exitCode: 2 },
 });
 
 export class DashboardError extends Error {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseSource, snapshot, type Snapshot } from '@aima/ingest';
+import { listImages, parseSource, snapshot, type Snapshot } from '@aima/ingest';
 import type { Store } from '@aima/storage';
 import { DashboardError } from './errors.ts';
 
@@ -16,6 +16,19 @@ export function createKeyframes(
   return async (sourceId, ts) => {
     const src = await store.getSource(sourceId);
     if (!src) throw new DashboardError('SOURCE_NOT_FOUND', `no source with id '${sourceId}'`);
+    if (src.kind === 'images') {
+      // Image i of a folder is the moment epoch + i s (decodeImages' default interval).
+      const index = Math.floor((ts - src.epochMs) / 1000);
+      const images = await listImages(src.display);
+      const image = images[index];
+      if (index < 0 || !image)
+        throw new DashboardError('FRAME_UNAVAILABLE', `no image of '${sourceId}' at time ${ts}`);
+      return snapshot(parseSource(path.join(src.display, image)), {
+        atMs: 0,
+        maxWidth: maxSize,
+        maxHeight: maxSize,
+      });
+    }
     if (src.kind !== 'file') {
       const seg = await store.findRecording(sourceId, ts);
       if (!seg)

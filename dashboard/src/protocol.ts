@@ -24,7 +24,7 @@ export type SourceStats = z.infer<typeof SourceStats>;
 
 export const SourceView = z.object({
   id: z.string(),
-  kind: z.enum(['file', 'http', 'rtsp', 'rtmp', 'hls', 'srt']),
+  kind: z.enum(['file', 'images', 'http', 'rtsp', 'rtmp', 'hls', 'srt']),
   /** Path or URL with credentials replaced by ***. */
   display: z.string(),
   live: z.boolean(),
@@ -126,6 +126,15 @@ export const LiveDetection = z.object({
 });
 export type LiveDetection = z.infer<typeof LiveDetection>;
 
+/** A face on a live frame; personId/name once its face matches a known person confidently. */
+export const LiveFace = z.object({
+  box: Box,
+  faceTrackId: z.number().int(),
+  personId: z.string(),
+  name: z.string(),
+});
+export type LiveFace = z.infer<typeof LiveFace>;
+
 export const ClientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('subscribe'), sourceId: z.string() }),
   z.object({ type: z.literal('unsubscribe'), sourceId: z.string() }),
@@ -157,6 +166,7 @@ export const ServerMessage = z.discriminatedUnion('type', [
     sourceHeight: z.number().int(),
     jpeg: z.string().describe('base64 JPEG of the analysed frame (width x height)'),
     detections: z.array(LiveDetection),
+    faces: z.array(LiveFace).default([]),
     skipped: z.number().int(),
   }),
   /** A closed analysis window: per-class detection counts and distinct tracks, for live timelines. */
@@ -207,3 +217,107 @@ export const RecordingView = z.object({
   url: z.string(),
 });
 export type RecordingView = z.infer<typeof RecordingView>;
+
+// ---- people (issue 5): persons, their appearances, corrections, shots ----
+
+export const AppearanceAssignment = z.enum(['auto', 'unsure', 'manual']);
+
+/** One face track of one source (or one face in one image of a folder), assigned to a person. */
+export const AppearanceView = z.object({
+  sourceId: z.string(),
+  appearanceId: z.number().int(),
+  personId: z.string().describe("'' when no face of the track was good enough to identify"),
+  startTs: z.number(),
+  endTs: z.number(),
+  faces: z.number().int(),
+  goodFaces: z.number().int(),
+  quality: z.number(),
+  bestTs: z.number(),
+  bestBox: Box,
+  /** The image file within its folder (image folders); '' for video. */
+  media: z.string(),
+  assignment: AppearanceAssignment,
+  similarity: z.number(),
+  /** Unsure appearances: the person it may be (the user decides). */
+  candidatePersonId: z.string(),
+  /** Persons the user said it is not. */
+  rejected: z.array(z.string()),
+  cropUrl: z.string(),
+});
+export type AppearanceView = z.infer<typeof AppearanceView>;
+
+export const PersonView = z.object({
+  id: z.string().describe('Temporary id: Person_001, Person_002, ...'),
+  /** The user's name for the person; '' until named. */
+  name: z.string(),
+  displayName: z.string(),
+  appearances: z.number().int(),
+  screenMs: z.number(),
+  sources: z.number().int(),
+  stills: z.number().int(),
+  firstTs: z.number().nullable(),
+  lastTs: z.number().nullable(),
+  /** Appearances waiting for the user's yes/no. */
+  unsure: z.number().int(),
+  /** Above the minimum screen time (or seen in a still): shown by default. */
+  visible: z.boolean(),
+  cropUrl: z.string().nullable(),
+});
+export type PersonView = z.infer<typeof PersonView>;
+
+export const PersonEventView = z.object({
+  id: z.string(),
+  ts: z.number(),
+  kind: z.string(),
+  actor: z.enum(['user', 'auto']),
+  detail: z.record(z.string(), z.unknown()),
+});
+export type PersonEventView = z.infer<typeof PersonEventView>;
+
+export const DossierView = z.object({
+  person: PersonView,
+  appearances: z.array(AppearanceView.extend({ source: z.string().describe('source path/URL (redacted)') })),
+  events: z.array(PersonEventView),
+  names: z.array(z.object({ ts: z.number(), from: z.string(), to: z.string() })),
+});
+export type DossierView = z.infer<typeof DossierView>;
+
+export const AppearanceKeyBody = z.object({
+  sourceId: z.string(),
+  appearanceId: z.number().int().nonnegative(),
+});
+export const RenameBody = z.object({ name: z.string().max(200) }).strict();
+export const MergeBody = z.object({ into: z.string().min(1) }).strict();
+export const SplitBody = z.object({ appearances: z.array(AppearanceKeyBody).min(1).max(10_000) }).strict();
+export const MoveBody = z
+  .object({ personId: z.string().min(1).nullable().describe('null: a new person') })
+  .strict();
+
+/** A face on one frame, with the person its track belongs to (for overlays). */
+export const FaceView = z.object({
+  ts: z.number(),
+  box: Box,
+  score: z.number(),
+  quality: z.number(),
+  faceTrackId: z.number().int(),
+  personTrackId: z.number().int(),
+  personId: z.string(),
+  name: z.string(),
+});
+export type FaceView = z.infer<typeof FaceView>;
+
+export const ShotView = z.object({
+  index: z.number().int(),
+  startTs: z.number(),
+  endTs: z.number(),
+  keyframeTs: z.number(),
+  cutScore: z.number(),
+  palette: z.array(z.string()).describe('#rrggbb, most common first'),
+  sharpness: z.number().describe('variance of the Laplacian of the keyframe (grey, ≤ 320 px)'),
+  exposure: z.object({
+    mean: z.number().describe('mean luma 0..1'),
+    clippedLow: z.number().describe('share of near-black pixels'),
+    clippedHigh: z.number().describe('share of near-white pixels'),
+  }),
+});
+export type ShotView = z.infer<typeof ShotView>;

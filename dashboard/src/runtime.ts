@@ -6,12 +6,18 @@ import {
   createDetector,
   createModelRegistry,
   createScheduler,
+  createFaceAnalyzer,
+  DEFAULT_FACE_DETECTOR_ID,
+  DEFAULT_FACE_EMBEDDER_ID,
   type Scheduler,
   type Detector,
   type DownloadProgress,
   type ExecutionProvider,
+  type ResolvedModel,
 } from '@aima/inference';
 import { createStore, type Store } from '@aima/storage';
+import type { FaceDeps } from './jobs/face-stage.ts';
+import { createPersonsService, type PersonThresholds } from './persons/service.ts';
 
 /** What opening the analysis runtime needs; the CLI fills it from its parsed config. */
 export interface RuntimeOptions {
@@ -33,6 +39,13 @@ export interface RuntimeOptions {
   readonly classThresholds?: Readonly<Record<string, number>>;
   readonly onDownload?: (p: DownloadProgress) => void;
   readonly signal?: AbortSignal;
+  /** Faces → persons (default on). Model ids default to YuNet and MobileFaceNet. */
+  readonly faces?: {
+    readonly enabled: boolean;
+    readonly detectorId?: string | undefined;
+    readonly embedderId?: string | undefined;
+    readonly thresholds?: Partial<PersonThresholds>;
+  };
 }
 
 /**
@@ -43,6 +56,8 @@ export interface Runtime {
   readonly store: Store;
   readonly detector: Detector;
   readonly scheduler: Scheduler;
+  /** Face models and the persons service; null when faces are off. */
+  readonly faces: FaceDeps | null;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -80,8 +95,24 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
         onProgress: opts.onDownload,
         signal: opts.signal,
       });
+  const faceModels =
+    opts.faces?.enabled === false
+      ? null
+      : await Promise.all(
+          [
+            opts.faces?.detectorId ?? DEFAULT_FACE_DETECTOR_ID,
+            opts.faces?.embedderId ?? DEFAULT_FACE_EMBEDDER_ID,
+          ].map((id) =>
+            registry.resolve(id, {
+              download: !opts.offline,
+              onProgress: opts.onDownload,
+              signal: opts.signal,
+            }),
+          ),
+        );
   const store = await openStore(opts);
   let detector: Detector;
+  let faces: FaceDeps | null = null;
   try {
     detector = await createDetector({
       model,
@@ -91,6 +122,25 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       scoreThreshold: opts.scoreThreshold,
       classThresholds: opts.classThresholds,
     });
+    if (faceModels) {
+      const [detectModel, embedModel] = faceModels as [ResolvedModel, ResolvedModel];
+      const analyzer = await createFaceAnalyzer({
+        detectModel,
+        embedModel,
+        executionProvider: opts.executionProvider,
+      }).catch(async (err: unknown) => {
+        await detector.close();
+        throw err;
+      });
+      const persons = await createPersonsService(store, { thresholds: opts.faces?.thresholds }).catch(
+        async (err: unknown) => {
+          await analyzer.close();
+          await detector.close();
+          throw err;
+        },
+      );
+      faces = { analyzer, persons };
+    }
   } catch (err) {
     await store.close();
     throw err;
@@ -100,8 +150,9 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       await scheduler.close();
+      await faces?.analyzer.close();
       await detector.close();
       await store.close();
     })());
-  return { store, detector, scheduler, close, [Symbol.asyncDispose]: close };
+  return { store, detector, scheduler, faces, close, [Symbol.asyncDispose]: close };
 }

@@ -60,6 +60,7 @@ export async function openServerEnv(overrides: Partial<ServerDeps> = {}): Promis
     uiDir: null,
     labels: runtime.detector.labels,
     keyframe: createKeyframes(runtime.store, recordingsRoot(dataDir)),
+    persons: runtime.faces?.persons ?? null,
     ...overrides,
   };
   const app = await buildServer(deps);

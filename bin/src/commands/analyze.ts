@@ -10,9 +10,10 @@ import { iso, mediaTime, toCsv, toTable, writeOutput } from '../output.ts';
 import { createProgress } from '../progress.ts';
 import type { CommandContext } from './context.ts';
 
-export const analyzeUsage = `usage: aima analyze <file|url> [--fps N] [--duration S] [--classes a,b] [--threshold X]
+export const analyzeUsage = `usage: aima analyze <file|folder|url> [--fps N] [--duration S] [--classes a,b] [--threshold X]
                     [--class-threshold person=0.5,car=0.6] [--model ID|file.onnx [--decoder yolov8|yolox] [--labels FILE]]
-                    [--window MS] [--stride MS] [--id SOURCE_ID] [--retries 2] [--out report.json|report.csv] [--json]`;
+                    [--window MS] [--stride MS] [--id SOURCE_ID] [--retries 2] [--no-faces] [--no-shots]
+                    [--out report.json|report.csv] [--json]   (a folder: each image is one moment)`;
 
 const flagsSchema = z.object({
   fps: z.coerce.number().positive().max(120).default(5),
@@ -51,6 +52,8 @@ const flagsSchema = z.object({
   json: z.boolean().default(false),
   retries: z.coerce.number().int().min(0).max(1000).default(2),
   progress: z.boolean().optional(),
+  'no-faces': z.boolean().default(false),
+  'no-shots': z.boolean().default(false),
 });
 
 export async function analyzeCommand(argv: string[], ctx: CommandContext): Promise<number> {
@@ -73,6 +76,8 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
       json: { type: 'boolean' },
       retries: { type: 'string' },
       progress: { type: 'boolean' },
+      'no-faces': { type: 'boolean' },
+      'no-shots': { type: 'boolean' },
     },
   });
   if (positionals.length !== 1) throw new CliError('CLI_USAGE', analyzeUsage.split('\n')[0]!);
@@ -91,6 +96,7 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
     classThresholds: flags['class-threshold'],
     decoder: flags.decoder,
     labelsFile: flags.labels,
+    faces: { ...config.faces, enabled: config.faces.enabled && !flags['no-faces'] },
     onDownload: (p) => {
       if (ctx.stderr.isTTY)
         ctx.stderr.write(`\rdownloading ${p.modelId}: ${(p.receivedBytes / 1e6).toFixed(1)} MB\x1b[K`);
@@ -107,6 +113,7 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
       window: { lengthMs: flags.window, strideMs: flags.stride ?? flags.window },
       // A one-shot run gives up on a URL that keeps failing; `aima serve` retries live sources forever.
       maxAttempts: flags.retries + 1,
+      shots: !flags['no-shots'],
       onProgress: (s) => progress.update(s),
       signal: ctx.signal,
     });
@@ -159,7 +166,13 @@ function formatSummary(s: AnalysisSummary): string {
     `${s.frames} frames at ${s.fps} fps over ${mediaTime(s.mediaMs)} of media in ${(s.wallMs / 1000).toFixed(1)} s: ` +
     `${s.analysisFps.toFixed(1)} fps analysed, ${s.realtimeFactor.toFixed(1)}x realtime` +
     (s.droppedFrames > 0 ? `, ${s.droppedFrames} frames dropped` : '') +
-    `\nmodel ${s.model.id} on ${s.model.executionProviders.join('/')}, ${s.windows} windows, ${s.tracks.length} tracks\n\n` +
+    `\nmodel ${s.model.id} on ${s.model.executionProviders.join('/')}, ${s.windows} windows, ${s.tracks.length} tracks\n` +
+    (s.faces
+      ? `faces: ${s.faces.faces} (${s.faces.goodFaces} good) in ${s.faces.appearances} appearances of ` +
+        `${s.faces.persons.length} persons${s.faces.persons.length ? ` (${s.faces.persons.join(', ')})` : ''}\n`
+      : '') +
+    (s.shots > 0 ? `shots: ${s.shots}\n` : '') +
+    '\n' +
     (rows.length > 0 ? toTable(['class', 'tracks', 'detections'], rows) : 'nothing detected\n')
   );
 }

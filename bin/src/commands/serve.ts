@@ -68,6 +68,8 @@ export async function serveCommand(argv: string[], ctx: CommandContext): Promise
     labels: runtime.detector.labels,
     videoInput: (id) => manager.videoInput(id),
     recordingsDir: recordingsRoot(config.dataDir),
+    persons: runtime.faces?.persons ?? null,
+    personVisibility: config.persons,
     logger: { level: ctx.env.AIMA_LOG_LEVEL ?? 'warn' },
   });
   try {

@@ -12,6 +12,9 @@ import {
 } from '@aima/inference';
 import type { SourceRecord, Store, TrackRecord } from '@aima/storage';
 import { createAnalysisSink } from './sink.ts';
+import { createFaceStage, type FaceDeps, type FaceStage } from './face-stage.ts';
+import { createShotStage, type ShotStage } from './shot-stage.ts';
+import type { LiveFace } from '../protocol.ts';
 
 /** Progress of one job, for progress bars and the sources page. */
 export interface JobProgress {
@@ -32,6 +35,8 @@ export interface LiveFrame {
   /** Size of the source picture: detection boxes are in its pixels, the frame may be smaller. */
   readonly sourceWidth: number;
   readonly sourceHeight: number;
+  /** Faces on this frame, with their person when known (empty when faces are off). */
+  readonly faces: readonly LiveFace[];
 }
 
 export interface JobHooks {
@@ -65,6 +70,10 @@ export interface AnalysisJobOptions extends JobHooks {
   readonly segmentSeconds?: number;
   /** Extra fields stored in the source row's meta. */
   readonly meta?: Readonly<Record<string, unknown>>;
+  /** Detect faces and assign them to persons (default: on when the runtime has face models). */
+  readonly faces?: boolean;
+  /** Detect shot cuts (default on, except for image folders). */
+  readonly shots?: boolean;
 }
 
 export interface AnalysisSummary {
@@ -87,12 +96,22 @@ export interface AnalysisSummary {
   readonly tracksByClass: Readonly<Record<string, number>>;
   readonly tracks: readonly TrackRecord[];
   readonly timingsMs: { readonly pre: number; readonly infer: number; readonly post: number };
+  /** Faces seen, face tracks stored as appearances, and the persons they went to (null: faces off). */
+  readonly faces: {
+    readonly faces: number;
+    readonly goodFaces: number;
+    readonly appearances: number;
+    readonly persons: readonly string[];
+  } | null;
+  readonly shots: number;
 }
 
 /** A readable, unique source id: the file or host name plus 6 hex digits. */
 export function makeSourceId(src: SourceRef): string {
   const base =
-    src.kind === 'file' ? path.basename(src.input).replace(/\.[^.]*$/, '') : new URL(src.input).hostname;
+    src.kind === 'file' || src.kind === 'images'
+      ? path.basename(src.input).replace(/\.[^.]*$/, '')
+      : new URL(src.input).hostname;
   const slug =
     base
       .toLowerCase()
@@ -124,7 +143,12 @@ export function errorFields(err: unknown): { code: string; message: string } {
  * produced so far are still flushed, and the error is rethrown.
  */
 export async function runAnalysisJob(
-  deps: { readonly store: Store; readonly detector: Detector; readonly scheduler?: Scheduler },
+  deps: {
+    readonly store: Store;
+    readonly detector: Detector;
+    readonly scheduler?: Scheduler;
+    readonly faces?: FaceDeps | null;
+  },
   opts: AnalysisJobOptions,
 ): Promise<AnalysisSummary> {
   const { store, detector } = deps;
@@ -148,6 +172,14 @@ export async function runAnalysisJob(
   await store.upsertSource(base);
   const sink = createAnalysisSink(store, sourceId, detector.spec.id, opts.onStoreWrite);
   const input = detector.spec.input!;
+  const still = src.kind === 'images';
+  const faces: FaceStage | null =
+    deps.faces && opts.faces !== false
+      ? createFaceStage(store, deps.faces, { sourceId, still, onWrite: opts.onStoreWrite })
+      : null;
+  const shots: ShotStage | null = !still && opts.shots !== false ? createShotStage(store, sourceId) : null;
+  // Faces need more pixels than the object detector's input: small faces vanish at 416.
+  const decodeSize = faces ? Math.max(input.width, input.height, FACE_DECODE_SIZE) : 0;
   let mediaMs = 0;
   let dropped = 0;
   let failure: unknown = null;
@@ -155,8 +187,8 @@ export async function runAnalysisJob(
   try {
     const frames = await openFrameSource(src, {
       fps: opts.fps,
-      maxWidth: input.width,
-      maxHeight: input.height,
+      maxWidth: faces ? decodeSize : input.width,
+      maxHeight: faces ? decodeSize : input.height,
       durationMs: opts.durationMs,
       realtime: opts.realtime,
       epochMs,
@@ -189,25 +221,23 @@ export async function runAnalysisJob(
       totalMs = src.live || !Number.isFinite(limit) ? null : limit;
       // Frames waiting for their results, so live viewers get the exact pixels that were analysed.
       const inFlight = new Map<number, Frame>();
-      const tap = opts.onFrame ? tapFrames(rest, inFlight) : rest;
+      const tap = opts.onFrame || faces || shots ? tapFrames(rest, inFlight) : rest;
       // With a scheduler, sources share the model fairly (and batch together when it allows);
       // files wait for room (nothing dropped), live sources drop their oldest frames when behind.
+      // Image folders: every image has its own size; boxes stay in the decoded image's pixels.
+      const sourceSize = still ? {} : { sourceWidth: video.width, sourceHeight: video.height };
       const events = deps.scheduler
-        ? analyzeScheduled(
-            deps.scheduler.attach(sourceId, {
-              sourceWidth: video.width,
-              sourceHeight: video.height,
-              priority: opts.priority,
-            }),
-            tap,
-            { window: opts.window, tracker: opts.tracker, wait: !src.live, signal: opts.signal },
-          )
+        ? analyzeScheduled(deps.scheduler.attach(sourceId, { ...sourceSize, priority: opts.priority }), tap, {
+            window: opts.window,
+            tracker: opts.tracker,
+            wait: !src.live,
+            signal: opts.signal,
+          })
         : analyzeFrames(tap, {
             detector,
             window: opts.window,
             tracker: opts.tracker,
-            sourceWidth: video.width,
-            sourceHeight: video.height,
+            ...sourceSize,
             signal: opts.signal,
           });
       for await (const e of events) {
@@ -221,8 +251,18 @@ export async function runAnalysisJob(
             if (seq > e.frame.seq) break;
             inFlight.delete(seq);
           }
+          const size = still && frame ? { width: frame.width, height: frame.height } : video;
+          // A cut ends every face track first: a track must not run on into the next shot.
+          if (frame && shots && (await shots.push(frame))) await faces?.cut();
+          const seen = frame && faces ? await faces.process(frame, e.frame.detections, size) : [];
           if (frame)
-            opts.onFrame?.({ event: e, frame, sourceWidth: video.width, sourceHeight: video.height });
+            opts.onFrame?.({
+              event: e,
+              frame,
+              sourceWidth: size.width,
+              sourceHeight: size.height,
+              faces: seen,
+            });
           mediaMs = e.frame.ptsMs + 1000 / opts.fps;
           dropped = frames.dropped;
           opts.onProgress?.({
@@ -241,10 +281,12 @@ export async function runAnalysisJob(
     failure = err;
   }
   // Results already produced are stored whatever happened above.
-  try {
-    await sink.close();
-  } catch (err) {
-    failure ??= err;
+  for (const stage of [faces, shots, sink]) {
+    try {
+      await stage?.close();
+    } catch (err) {
+      failure ??= err;
+    }
   }
   const aborted = opts.signal?.aborted === true;
   const totals = sink.totals;
@@ -285,6 +327,15 @@ export async function runAnalysisJob(
     tracksByClass,
     tracks: totals.tracks,
     timingsMs: { pre: totals.preMs, infer: totals.inferMs, post: totals.postMs },
+    faces: faces
+      ? {
+          faces: faces.totals.faces,
+          goodFaces: faces.totals.goodFaces,
+          appearances: faces.totals.appearances,
+          persons: faces.totals.persons,
+        }
+      : null,
+    shots: shots?.shots ?? 0,
   };
   const { tracks: _tracks, ...meta } = summary;
   await store.upsertSource({
@@ -295,6 +346,9 @@ export async function runAnalysisJob(
   });
   return summary;
 }
+
+/** Long side frames are decoded at when faces are on (the object detector letterboxes them down). */
+const FACE_DECODE_SIZE = 960;
 
 function isAbort(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;

@@ -1,4 +1,5 @@
 import {
+  decodeImages,
   decodeVideo,
   openLiveSource,
   startRecorder,
@@ -51,6 +52,24 @@ export interface FrameSourceOptions {
  * dies with the camera's).
  */
 export async function openFrameSource(src: SourceRef, o: FrameSourceOptions): Promise<FrameSource> {
+  if (src.kind === 'images') {
+    // A folder of stills: one moment per image, 1 s apart; unreadable files are skipped and counted.
+    const d = await decodeImages(src, {
+      maxWidth: o.maxWidth,
+      maxHeight: o.maxHeight,
+      epochMs: o.epochMs,
+      signal: o.signal,
+    });
+    return {
+      [Symbol.asyncIterator]: () => d[Symbol.asyncIterator](),
+      info: d.info,
+      get dropped() {
+        return d.stats.skipped;
+      },
+      buffered: 0,
+      close: () => d.close(),
+    };
+  }
   if (!src.live) {
     const d = await decodeVideo(src, {
       fps: o.fps,

@@ -1,4 +1,6 @@
 import type { Store } from '@aima/storage';
+import type { PersonsService } from '../persons/service.ts';
+import type { PersonVisibility } from '../persons/queries.ts';
 import type { SourceManager } from '../sources/types.ts';
 import type { VideoInput } from '../video/args.ts';
 
@@ -38,6 +40,10 @@ export interface ServerDeps {
   readonly videoInput?: (sourceId: string) => Promise<VideoInput | null>;
   /** Root of relative recording paths (default `<dataDir>/recordings`). */
   readonly recordingsDir?: string;
+  /** Persons and the user's corrections (null or omitted: faces are off, persons read-only). */
+  readonly persons?: PersonsService | null;
+  /** When a person is listed by default (default ≥ 4 s on screen or ≥ 10 % of a source). */
+  readonly personVisibility?: PersonVisibility;
   /** Fastify/pino logger options; false (default) logs nothing. */
   readonly logger?: boolean | Record<string, unknown>;
 }

@@ -21,6 +21,9 @@ import { sourceRoutes } from './routes/sources.ts';
 import { systemRoutes } from './routes/system.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { recordingRoutes } from './routes/recordings.ts';
+import { personRoutes } from './routes/persons.ts';
+import { peopleOverlayRoutes } from './routes/people-overlays.ts';
+import { DEFAULT_VISIBILITY } from '../persons/queries.ts';
 import { documentVideoSocket, registerVideoSocket } from './routes/video.ts';
 import { createVideoSockets, type VideoSockets } from './video-socket.ts';
 import { fileVideoInput } from '../video/file-input.ts';
@@ -127,6 +130,12 @@ async function assemble(
       store: deps.store,
       recordingsDir: deps.recordingsDir ?? path.join(deps.dataDir, 'recordings'),
     }),
+    ...personRoutes({
+      store: deps.store,
+      persons: deps.persons ?? null,
+      visibility: deps.personVisibility ?? DEFAULT_VISIBILITY,
+    }),
+    ...peopleOverlayRoutes({ manager: deps.manager, store: deps.store }),
   ];
   document = buildOpenApi(routes, { version: API_VERSION });
   documentVideoSocket(document);

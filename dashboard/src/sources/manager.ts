@@ -189,7 +189,7 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
     }
   };
 
-  const onFrame = (e: Entry, { event, frame, sourceWidth, sourceHeight }: LiveFrame): void => {
+  const onFrame = (e: Entry, { event, frame, sourceWidth, sourceHeight, faces }: LiveFrame): void => {
     const readyAt = performance.timeOrigin + performance.now();
     if (frame.receivedAt !== undefined) {
       e.latencies.push(readyAt - frame.receivedAt);
@@ -218,6 +218,7 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
             box: [...d.box] as [number, number, number, number],
             trackId: d.trackId,
           })),
+          faces: [...faces],
           skipped: 0,
         });
       })

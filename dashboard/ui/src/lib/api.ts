@@ -2,10 +2,15 @@
 // (`CODE: message`) and validates JSON bodies with the protocol's Zod schemas.
 import { z } from 'zod';
 import {
+  AppearanceView,
   DetectionView,
+  DossierView,
   ErrorBody,
+  FaceView,
+  PersonView,
   RecordingView,
   SegmentView,
+  ShotView,
   SourceView,
   TimelineView,
   type AddSourceBody,
@@ -173,11 +178,57 @@ export const sources = {
   },
   recordings: (id: string, r: TimeRange, signal?: AbortSignal) =>
     getJson(`/sources/${enc(id)}/recordings${query({ ...r })}`, z.array(RecordingView), signal),
+  /** Faces in [from, to), each with the person its track was assigned to (overlays). */
+  faces: (id: string, r: TimeRange & { limit?: number }, signal?: AbortSignal) =>
+    getJson(`/sources/${enc(id)}/faces${query({ ...r })}`, z.array(FaceView), signal),
+  /** Shots (cut to cut), oldest first. */
+  shots: (id: string, r: TimeRange, signal?: AbortSignal) =>
+    getJson(`/sources/${enc(id)}/shots${query({ ...r })}`, z.array(ShotView), signal),
   /** The JPEG of `ts` as a download (Content-Disposition: attachment). */
   snapshotUrl: (id: string, ts: number): string =>
     `${API}/sources/${enc(id)}/frame${query({ ts: Math.round(ts), download: 1 })}`,
   exportUrl: (id: string, what: 'detections' | 'tracks' | 'segments', format: 'json' | 'csv'): string =>
     `${API}/sources/${enc(id)}/export${query({ what, format })}`,
+};
+
+/** Where an appearance is: its source and its face track there. */
+export interface AppearanceKey {
+  readonly sourceId: string;
+  readonly appearanceId: number;
+}
+
+async function sendJson<T>(path: string, method: string, json: unknown, schema: z.ZodType<T>): Promise<T> {
+  const res = await request(path, { method, json });
+  return schema.parse(await res.json());
+}
+
+const appearancePath = (k: AppearanceKey): string => `/appearances/${enc(k.sourceId)}/${k.appearanceId}`;
+const key = (k: AppearanceKey): AppearanceKey => ({ sourceId: k.sourceId, appearanceId: k.appearanceId });
+
+export const persons = {
+  /** Most seen first; `all` includes persons below the minimum screen time. */
+  list: (opts: { q?: string; all?: boolean } = {}, signal?: AbortSignal) =>
+    getJson(
+      `/persons${query({ q: opts.q?.trim(), all: opts.all ? 'true' : undefined })}`,
+      z.array(PersonView),
+      signal,
+    ),
+  dossier: (id: string, signal?: AbortSignal) => getJson(`/persons/${enc(id)}`, DossierView, signal),
+  rename: (id: string, name: string) => sendJson(`/persons/${enc(id)}/name`, 'PUT', { name }, PersonView),
+  /** Moves every appearance of `id` into `into`; answers the surviving person. */
+  merge: (id: string, into: string) => sendJson(`/persons/${enc(id)}/merge`, 'POST', { into }, PersonView),
+  /** The chosen appearances become a new person (answered). */
+  split: (id: string, appearances: readonly AppearanceKey[]) =>
+    sendJson(`/persons/${enc(id)}/split`, 'POST', { appearances: appearances.map(key) }, PersonView),
+  /** personId null: to a new person. */
+  move: (k: AppearanceKey, personId: string | null) =>
+    sendJson(`${appearancePath(k)}/move`, 'POST', { personId }, AppearanceView),
+  /** "Not this person": an automatic assignment is undone. */
+  undo: (k: AppearanceKey) => sendJson(`${appearancePath(k)}/undo`, 'POST', undefined, AppearanceView),
+  confirm: (k: AppearanceKey) => sendJson(`${appearancePath(k)}/confirm`, 'POST', undefined, AppearanceView),
+  reject: (k: AppearanceKey) => sendJson(`${appearancePath(k)}/reject`, 'POST', undefined, AppearanceView),
+  exportUrl: (id: string, format: 'json' | 'csv'): string =>
+    `${API}/persons/${enc(id)}/export${query({ format })}`,
 };
 
 export interface UploadOptions {

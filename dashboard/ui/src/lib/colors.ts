@@ -24,13 +24,23 @@ const PALETTE = [
   '#a3e635',
 ];
 
+function hashColor(key: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
+  return PALETTE[(h >>> 0) % PALETTE.length]!;
+}
+
 /** #rrggbb for a class label; unknown labels hash into a fixed palette. */
 export function classColor(label: string): string {
-  const fixed = FIXED[label];
-  if (fixed) return fixed;
-  let h = 2166136261;
-  for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 16777619);
-  return PALETTE[(h >>> 0) % PALETTE.length]!;
+  return FIXED[label] ?? hashColor(label);
+}
+
+/** Faces nobody is known for yet. */
+export const UNKNOWN_FACE_COLOR = '#e5e7eb';
+
+/** One stable colour per person id, on face boxes in every view. */
+export function personColor(personId: string): string {
+  return personId === '' ? UNKNOWN_FACE_COLOR : hashColor(`person:${personId}`);
 }
 
 export function hexToRgb(hex: string): [number, number, number] {

@@ -1,10 +1,12 @@
 // Detections by timestamp, for drawing over a <video>: the picture shown at time t gets the
 // detections of the latest analysed frame at or before t. Bounded: the oldest entries go first.
-import type { OverlayDetection } from './overlay.ts';
+import type { OverlayDetection, OverlayFace } from './overlay.ts';
 
 export interface TimedDetections {
   readonly ts: number;
   readonly detections: readonly OverlayDetection[];
+  /** Faces of the same frame, with their persons (drawn after the detections). */
+  readonly faces?: readonly OverlayFace[];
   /** Size of the picture the boxes are in (source pixels); 0 = unknown (use the video's). */
   readonly sourceWidth: number;
   readonly sourceHeight: number;

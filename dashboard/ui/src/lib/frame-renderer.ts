@@ -2,7 +2,14 @@
 // overlay in one go, so boxes always sit on the picture they were detected on. At most one decode
 // is in flight; a frame arriving meanwhile is dropped and counted, never queued.
 import type { FrameMessage } from '../../../src/protocol.ts';
-import { drawDetections, drawTrails, type DrawnDetection, type Scale } from './overlay.ts';
+import {
+  drawDetections,
+  drawFaces,
+  drawTrails,
+  type DrawnDetection,
+  type DrawnFace,
+  type Scale,
+} from './overlay.ts';
 import { createTrailStore } from './trails.ts';
 
 export interface FrameRenderer {
@@ -15,8 +22,8 @@ export interface FrameRenderer {
 }
 
 export interface FrameRendererEvents {
-  /** Called right after a frame and its overlay are drawn. */
-  onDrawn?(msg: FrameMessage, drawn: DrawnDetection[]): void;
+  /** Called right after a frame and its overlay (detections, then faces with their names) are drawn. */
+  onDrawn?(msg: FrameMessage, drawn: DrawnDetection[], faces: DrawnFace[]): void;
   onDropped?(msg: FrameMessage): void;
   /** Decoding failed (corrupt JPEG): the frame is skipped. */
   onError?(err: unknown): void;
@@ -56,14 +63,15 @@ export function createFrameRenderer(
   const observer = new ResizeObserver(resize);
   observer.observe(canvas);
 
-  function paint(): DrawnDetection[] {
-    if (!bitmap || !last) return [];
+  function paint(): { drawn: DrawnDetection[]; faces: DrawnFace[] } {
+    if (!bitmap || !last) return { drawn: [], faces: [] };
     // Labels shrink a little on narrow screens, where the picture itself is small.
     const dpr = (window.devicePixelRatio || 1) * Math.min(1, Math.max(0.75, canvas.clientWidth / 720));
     const scale: Scale = { x: canvas.width / last.sourceWidth, y: canvas.height / last.sourceHeight, dpr };
     ctx!.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
     drawTrails(ctx!, trails, scale, hidden);
-    return drawDetections(ctx!, last.detections, scale, hidden);
+    const drawn = drawDetections(ctx!, last.detections, scale, hidden);
+    return { drawn, faces: drawFaces(ctx!, last.faces, scale, hidden) };
   }
 
   async function decodeAndDraw(msg: FrameMessage): Promise<void> {
@@ -86,8 +94,8 @@ export function createFrameRenderer(
         if (d.trackId > 0)
           trails.add(d.trackId, d.label, (d.box[0] + d.box[2]) / 2, (d.box[1] + d.box[3]) / 2, msg.seq);
       }
-      const drawn = paint();
-      events.onDrawn?.(msg, drawn);
+      const { drawn, faces } = paint();
+      events.onDrawn?.(msg, drawn, faces);
     } catch (err) {
       events.onError?.(err);
     } finally {

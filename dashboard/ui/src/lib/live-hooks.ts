@@ -1,5 +1,5 @@
 // window.__aimaLive: numbers the browser tests and benchmarks read from the live view.
-import type { DrawnDetection } from './overlay.ts';
+import type { DrawnDetection, DrawnFace } from './overlay.ts';
 
 export interface AimaLiveHooks {
   sourceId: string;
@@ -9,6 +9,8 @@ export interface AimaLiveHooks {
   lastSeq: number;
   /** The detections of the last drawn frame, with their boxes in canvas pixels. */
   lastDetections: DrawnDetection[];
+  /** The faces of the last drawn frame (either mode), with their labels and canvas boxes. */
+  lastFaces: DrawnFace[];
   /** Frames dropped here because the previous one was still decoding. */
   framesDroppedDecoding: number;
   /** `window` messages received for this source. */
@@ -38,6 +40,9 @@ export interface AimaPlaybackHooks {
   detectionsLoaded: number;
   overlayDraws: number;
   lastDetections: DrawnDetection[];
+  /** Stored faces loaded for the current segment. */
+  facesLoaded: number;
+  lastFaces: DrawnFace[];
 }
 
 /** What the history page's keyframe view drew last (for the browser tests). */
@@ -64,6 +69,7 @@ export function resetLiveHooks(sourceId: string): AimaLiveHooks {
     latencies: [],
     lastSeq: -1,
     lastDetections: [],
+    lastFaces: [],
     framesDroppedDecoding: 0,
     windowsReceived: 0,
     timelinePoints: 0,

@@ -1,5 +1,5 @@
 // Routes of the tiny hash router: #/login, #/sources, #/live/:id, #/history[?source=id],
-// #/playback/:id[?ts=epoch ms].
+// #/playback/:id[?ts=epoch ms], #/people, #/people/:id (a person's dossier).
 // Hash routes need no server fallback and survive reloads of the static build.
 
 export type Route =
@@ -7,7 +7,9 @@ export type Route =
   | { readonly name: 'sources' }
   | { readonly name: 'live'; readonly id: string }
   | { readonly name: 'history'; readonly source: string | null }
-  | { readonly name: 'playback'; readonly id: string; readonly ts: number | null };
+  | { readonly name: 'playback'; readonly id: string; readonly ts: number | null }
+  | { readonly name: 'people' }
+  | { readonly name: 'person'; readonly id: string };
 
 /** Parses a location hash; anything unknown lands on the sources page. */
 export function parseHash(hash: string): Route {
@@ -27,6 +29,8 @@ export function parseHash(hash: string): Route {
       const ts = Number(params.get('ts') ?? NaN);
       return { name: 'playback', id: parts[1], ts: Number.isFinite(ts) ? ts : null };
     }
+    case 'people':
+      return parts[1] ? { name: 'person', id: parts[1] } : { name: 'people' };
     default:
       return { name: 'sources' };
   }
@@ -44,5 +48,9 @@ export function href(route: Route): string {
       return route.source ? `#/history?source=${encodeURIComponent(route.source)}` : '#/history';
     case 'playback':
       return `#/playback/${encodeURIComponent(route.id)}${route.ts === null ? '' : `?ts=${Math.round(route.ts)}`}`;
+    case 'people':
+      return '#/people';
+    case 'person':
+      return `#/people/${encodeURIComponent(route.id)}`;
   }
 }
