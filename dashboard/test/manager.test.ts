@@ -67,7 +67,8 @@ describe('source manager', () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     const f = frames.at(-1)!;
     expect(Buffer.from(f.jpeg, 'base64').subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
-    expect(f).toMatchObject({ width: 416, height: 312, sourceWidth: 480, sourceHeight: 360 });
+    // Faces are on: frames are decoded at up to 960 px (here vtest's own 480x360), not the detector's 416.
+    expect(f).toMatchObject({ width: 480, height: 360, sourceWidth: 480, sourceHeight: 360 });
     expect(f.detections.some((d) => d.label === 'person')).toBe(true);
     expect(f.receivedAt).toBeLessThanOrEqual(f.sentAt);
     const windows = messages.filter((m) => m.type === 'window');

@@ -53,7 +53,12 @@ describe('model registry', () => {
       expect((await stat(r.path)).size).toBe(m.bytes);
     }
     const list = await reg.list();
-    expect(list.every((m) => m.origin === 'models-dir')).toBe(true);
+    const builtin = new Set(BUILTIN_MODELS.map((m) => m.id));
+    expect(list.filter((m) => builtin.has(m.spec.id)).every((m) => m.origin === 'models-dir')).toBe(true);
+    // Download-only embedders are known (pullable) but not present here.
+    const extra = list.filter((m) => !builtin.has(m.spec.id));
+    expect(extra.map((m) => m.spec.id)).toEqual(['sface-2021dec', 'arcface-w600k-mbf']);
+    expect(extra.every((m) => m.origin === null)).toBe(true);
   });
 
   it('names the model and every place it looked when a model is missing', async () => {

@@ -50,7 +50,11 @@ export async function modelsCommand(argv: string[], ctx: CommandContext): Promis
     }
     case 'pull':
     case 'verify': {
-      const ids = !id || id === 'all' ? (await registry.list()).map((m) => m.spec.id) : [id];
+      // `verify all` checks what is here; `pull all` fetches what is not.
+      const ids =
+        !id || id === 'all'
+          ? (await registry.list()).filter((m) => verb === 'pull' || m.origin !== null).map((m) => m.spec.id)
+          : [id];
       if (verb === 'pull' && !id) throw new CliError('CLI_USAGE', modelsUsage);
       const done: ResolvedModel[] = [];
       for (const m of ids)

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { InferenceError } from '../errors.ts';
 import { downloadVerified, type DownloadProgress } from './download.ts';
 import { sha256File } from './hash.ts';
-import { BUILTIN_MODELS, type ModelSpec } from './manifest.ts';
+import { BUILTIN_MODELS, DOWNLOAD_ONLY_MODELS, type ModelSpec } from './manifest.ts';
 
 /** Where a model file came from: AIMA_MODELS_DIR, the download cache, or a path the user gave. */
 export type ModelOrigin = 'models-dir' | 'cache' | 'file';
@@ -58,7 +58,8 @@ export function defaultCacheDir(): string {
 }
 
 export function createModelRegistry(opts: ModelRegistryOptions = {}): ModelRegistry {
-  const models = new Map((opts.models ?? BUILTIN_MODELS).map((m) => [m.id, m]));
+  // Download-only models (stronger face embedders) are known too, so `aima models pull` fetches them.
+  const models = new Map((opts.models ?? [...BUILTIN_MODELS, ...DOWNLOAD_ONLY_MODELS]).map((m) => [m.id, m]));
   const modelsDir = opts.modelsDir ? path.resolve(opts.modelsDir) : null;
   const cacheDir = path.resolve(opts.cacheDir ?? defaultCacheDir());
   // Hashing is cheap but not free: remember files already verified (by path, size and mtime).
