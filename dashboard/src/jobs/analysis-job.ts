@@ -240,39 +240,65 @@ export async function runAnalysisJob(
             ...sourceSize,
             signal: opts.signal,
           });
-      for await (const e of events) {
-        await sink.handle(e);
-        opts.onEvent?.(e);
-        if (e.type === 'frame') {
-          const frame = inFlight.get(e.frame.seq);
-          // Results come in seq order; an older frame still here was dropped by the scheduler and
-          // will get no result: forget it (and its pixels) now.
-          for (const seq of inFlight.keys()) {
-            if (seq > e.frame.seq) break;
-            inFlight.delete(seq);
-          }
-          const size = still && frame ? { width: frame.width, height: frame.height } : video;
-          // A cut ends every face track first: a track must not run on into the next shot.
-          if (frame && shots && (await shots.push(frame))) await faces?.cut();
-          const seen = frame && faces ? await faces.process(frame, e.frame.detections, size) : [];
-          if (frame)
-            opts.onFrame?.({
-              event: e,
-              frame,
-              sourceWidth: size.width,
-              sourceHeight: size.height,
-              faces: seen,
+      const faceSteps: Promise<void>[] = [];
+      // Settles every face step (so none is left unhandled) and rethrows the first failure.
+      const drainFaces = async (): Promise<void> => {
+        const results = await Promise.allSettled(faceSteps.splice(0));
+        const bad = results.find((r) => r.status === 'rejected');
+        if (bad) throw bad.reason;
+      };
+      try {
+        for await (const e of events) {
+          await sink.handle(e);
+          opts.onEvent?.(e);
+          if (e.type === 'frame') {
+            const frame = inFlight.get(e.frame.seq);
+            // Results come in seq order; an older frame still here was dropped by the scheduler and
+            // will get no result: forget it (and its pixels) now.
+            for (const seq of inFlight.keys()) {
+              if (seq > e.frame.seq) break;
+              inFlight.delete(seq);
+            }
+            const size = still && frame ? { width: frame.width, height: frame.height } : video;
+            // A cut ends every face track first: a track must not run on into the next shot.
+            if (frame && shots && (await shots.push(frame))) void faces?.cut().catch(() => undefined);
+            if (frame && faces) {
+              // A few frames in the face models at once; their results still come back in order.
+              const event = e;
+              faceSteps.push(
+                faces.process(frame, e.frame.detections, size).then((seen) => {
+                  opts.onFrame?.({
+                    event,
+                    frame,
+                    sourceWidth: size.width,
+                    sourceHeight: size.height,
+                    faces: seen,
+                  });
+                }),
+              );
+              if (faceSteps.length >= FACE_DEPTH) await faceSteps.shift();
+            } else if (frame) {
+              opts.onFrame?.({
+                event: e,
+                frame,
+                sourceWidth: size.width,
+                sourceHeight: size.height,
+                faces: [],
+              });
+            }
+            mediaMs = e.frame.ptsMs + 1000 / opts.fps;
+            dropped = frames.dropped;
+            opts.onProgress?.({
+              frames: sink.totals.frames,
+              mediaMs,
+              totalMs,
+              dropped,
+              buffered: frames.buffered,
             });
-          mediaMs = e.frame.ptsMs + 1000 / opts.fps;
-          dropped = frames.dropped;
-          opts.onProgress?.({
-            frames: sink.totals.frames,
-            mediaMs,
-            totalMs,
-            dropped,
-            buffered: frames.buffered,
-          });
+          }
         }
+      } finally {
+        await drainFaces();
       }
     } finally {
       await frames.close();
@@ -349,6 +375,8 @@ export async function runAnalysisJob(
 
 /** Long side frames are decoded at when faces are on (the object detector letterboxes them down). */
 const FACE_DECODE_SIZE = 960;
+/** Frames in the face models at once per job (their bookkeeping stays in order). */
+const FACE_DEPTH = 3;
 
 function isAbort(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;

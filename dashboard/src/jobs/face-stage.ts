@@ -42,6 +42,10 @@ export interface FaceTotals {
  * Faces of one job: detect + align + embed on each analysed frame, link faces to the detector's
  * person tracks, follow them as face tracks, and hand each finished track to the persons service.
  * Face rows are batched; appearances are stored as tracks finish; close() finishes the open ones.
+ *
+ * process() starts the models at once (several frames may be in the workers together) while the
+ * bookkeeping (tracker, rows, persons) runs strictly in call order: callers may keep a few frames
+ * in flight and still get tracks and live faces in media order.
  */
 export interface FaceStage {
   process(
@@ -67,6 +71,14 @@ export function createFaceStage(store: Store, deps: FaceDeps, opts: FaceStageOpt
   const persons = new Set<string>();
   let faces = 0, goodFaces = 0, appearances = 0, detectMs = 0, embedMs = 0; // prettier-ignore
 
+  // The bookkeeping queue: each step starts after the previous one settled, in call order.
+  let queue: Promise<unknown> = Promise.resolve();
+  const inOrder = <T>(step: () => Promise<T>): Promise<T> => {
+    const run = queue.then(step, step);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
   const finish = async (ended: readonly FaceTrackSummary[]): Promise<void> => {
     for (const s of ended) {
       const a = await deps.persons.assign(s, {
@@ -84,11 +96,8 @@ export function createFaceStage(store: Store, deps: FaceDeps, opts: FaceStageOpt
   };
 
   return {
-    async process(frame, detections, size) {
-      const {
-        faces: [found = []],
-        timings,
-      } = await deps.analyzer.analyze([
+    process(frame, detections, size) {
+      const analysis = deps.analyzer.analyze([
         {
           data: frame.data,
           width: frame.width,
@@ -98,54 +107,62 @@ export function createFaceStage(store: Store, deps: FaceDeps, opts: FaceStageOpt
           sourceHeight: size.height,
         },
       ]);
-      detectMs += timings.detectMs;
-      embedMs += timings.embedMs;
-      const people = detections
-        .filter((d) => d.label === 'person' && d.trackId > 0)
-        .map((d) => ({ trackId: d.trackId, box: d.box }));
-      const tracked = tracker.update(frame.ts, found, people);
-      const rows: FaceRecord[] = [];
-      const live: LiveFace[] = [];
-      for (const f of tracked) {
-        faces++;
-        if (f.quality.good) goodFaces++;
-        if (frame.media !== undefined && !media.has(f.faceTrackId)) media.set(f.faceTrackId, frame.media);
-        rows.push({
-          sourceId: opts.sourceId,
-          ts: frame.ts,
-          frameSeq: frame.seq,
-          faceTrackId: f.faceTrackId,
-          personTrackId: f.personTrackId,
-          box: [...f.box] as [number, number, number, number],
-          score: f.score,
-          quality: f.quality.score,
-          good: f.quality.good,
-        });
-        const known = assigned.get(f.faceTrackId);
-        const match = known?.personId
-          ? { personId: known.personId }
-          : f.embedding
-            ? deps.persons.match(f.embedding)
-            : null;
-        live.push({
-          box: [...f.box] as [number, number, number, number],
-          faceTrackId: f.faceTrackId,
-          personId: match?.personId ?? '',
-          name: match ? deps.persons.nameOf(match.personId) : '',
-        });
-      }
-      if (rows.length > 0) await writer.push(rows);
-      await finish(tracker.ended(frame.ts));
-      return live;
+      // Not awaited here: a failure surfaces through the ordered step below.
+      analysis.catch(() => undefined);
+      return inOrder(async () => {
+        const {
+          faces: [found = []],
+          timings,
+        } = await analysis;
+        detectMs += timings.detectMs;
+        embedMs += timings.embedMs;
+        const people = detections
+          .filter((d) => d.label === 'person' && d.trackId > 0)
+          .map((d) => ({ trackId: d.trackId, box: d.box }));
+        const tracked = tracker.update(frame.ts, found, people);
+        const rows: FaceRecord[] = [];
+        const live: LiveFace[] = [];
+        for (const f of tracked) {
+          faces++;
+          if (f.quality.good) goodFaces++;
+          if (frame.media !== undefined && !media.has(f.faceTrackId)) media.set(f.faceTrackId, frame.media);
+          rows.push({
+            sourceId: opts.sourceId,
+            ts: frame.ts,
+            frameSeq: frame.seq,
+            faceTrackId: f.faceTrackId,
+            personTrackId: f.personTrackId,
+            box: [...f.box] as [number, number, number, number],
+            score: f.score,
+            quality: f.quality.score,
+            good: f.quality.good,
+          });
+          const known = assigned.get(f.faceTrackId);
+          const match = known?.personId
+            ? { personId: known.personId }
+            : f.embedding
+              ? deps.persons.match(f.embedding)
+              : null;
+          live.push({
+            box: [...f.box] as [number, number, number, number],
+            faceTrackId: f.faceTrackId,
+            personId: match?.personId ?? '',
+            name: match ? deps.persons.nameOf(match.personId) : '',
+          });
+        }
+        if (rows.length > 0) await writer.push(rows);
+        await finish(tracker.ended(frame.ts));
+        return live;
+      });
     },
-    cut: () => finish(tracker.flush()),
+    cut: () => inOrder(() => finish(tracker.flush())),
     get totals() {
       return { faces, goodFaces, appearances, persons: [...persons], detectMs, embedMs };
     },
     async close() {
       let failure: unknown = null;
       try {
-        await finish(tracker.flush());
+        await inOrder(() => finish(tracker.flush()));
       } catch (err) {
         failure = err;
       }
