@@ -1,15 +1,12 @@
 // People in Chromium: the real server, source manager, face models (YuNet + MobileFaceNet on CPU)
 // and chDB, on a folder of real photos and a real clip with faces. Screenshots go to test-artifacts/.
-import { execFile } from 'node:child_process';
-import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, UI_DIST, collectErrors, ensureUiBuilt, launchChromium } from './browser-helpers.ts';
-import { TOKEN, bearer, openServerEnv, type ServerEnv } from './server-helpers.ts';
+import { TOKEN, bearer, openServerEnv, recordAsSegments, type ServerEnv } from './server-helpers.ts';
 
-const run = promisify(execFile);
 const MEDIA = process.env.AIMA_MEDIA_DIR ?? path.resolve('../shared/media');
 const PHOTOS = ['obama/obama.jpg', 'obama/obama2.jpg', 'biden/biden.jpg', 'biden/biden2.jpg'];
 const CLIP = path.join(MEDIA, 'video/short_hamilton_clip.mp4');
@@ -279,29 +276,7 @@ describe('faces on video in Chromium', () => {
     });
     if ((listed.json() as unknown[]).length === 0) {
       // A file is not recorded: cut it into segments as the recorder would write them.
-      const dir = path.join(env.dataDir, 'recordings', src.id);
-      await mkdir(dir, { recursive: true });
-      await run('ffmpeg', [
-        '-v', 'error', '-y', '-i', CLIP, '-an', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '15',
-        '-f', 'segment', '-segment_time', '5', '-reset_timestamps', '1', '-segment_format', 'mp4',
-        '-segment_format_options', 'movflags=+frag_keyframe+empty_moov+default_base_moof',
-        '-segment_list', path.join(dir, 'list.csv'), '-segment_list_type', 'csv', path.join(dir, 'seg%03d.mp4'),
-      ]); // prettier-ignore
-      const lines = (await readFile(path.join(dir, 'list.csv'), 'utf8')).trim().split('\n');
-      const rows = await Promise.all(
-        lines.map(async (line) => {
-          const [name = '', start = '0', end = '0'] = line.split(',');
-          const file = path.join(dir, name);
-          return {
-            sourceId: src.id,
-            startTs: src.epochMs + Math.round(Number(start) * 1000),
-            endTs: src.epochMs + Math.round(Number(end) * 1000),
-            file,
-            bytes: (await stat(file)).size,
-          };
-        }),
-      );
-      await env.runtime.store.insertRecordings(rows);
+      await recordAsSegments(env, src, CLIP, { gop: 15, segmentSeconds: 5 });
     }
     await page.goto(`${base}/#/playback/${src.id}?ts=${src.epochMs + 500}`);
     // Stored faces belong to persons once their tracks ended: boxes are labelled with them.

@@ -1,15 +1,19 @@
 // Live video (fMP4 over WebSocket into MSE) and recording playback in Debian's Chromium, against the
 // real server, manager, detector and store, with real clips. Screenshots go to test-artifacts/.
-import { execFile } from 'node:child_process';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, UI_DIST, collectErrors, ensureUiBuilt, launchChromium } from './browser-helpers.ts';
-import { TOKEN, VTEST, bearer, cutClip, openServerEnv, type ServerEnv } from './server-helpers.ts';
-
-const run = promisify(execFile);
+import {
+  TOKEN,
+  VTEST,
+  bearer,
+  cutClip,
+  openServerEnv,
+  recordAsSegments,
+  type ServerEnv,
+} from './server-helpers.ts';
 
 let env: ServerEnv;
 let base: string;
@@ -101,30 +105,7 @@ describe('video in Chromium', () => {
     const clip = await cutClip(VTEST, env.dir, 'rec-12s.mp4', 12);
     const src = await addSource({ input: clip, fps: 5, realtime: false, id: 'rec1' });
     await env.manager.settled(src.id);
-    // Recordings as the recorder writes them: fMP4 segments with timestamps reset, cut at keyframes.
-    const dir = path.join(env.dataDir, 'recordings', src.id);
-    await mkdir(dir, { recursive: true });
-    await run('ffmpeg', [
-      '-v', 'error', '-y', '-i', clip, '-an', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '20',
-      '-f', 'segment', '-segment_time', '4', '-reset_timestamps', '1', '-segment_format', 'mp4',
-      '-segment_format_options', 'movflags=+frag_keyframe+empty_moov+default_base_moof',
-      '-segment_list', path.join(dir, 'list.csv'), '-segment_list_type', 'csv', path.join(dir, 'seg%03d.mp4'),
-    ]); // prettier-ignore
-    const lines = (await readFile(path.join(dir, 'list.csv'), 'utf8')).trim().split('\n');
-    const rows = await Promise.all(
-      lines.map(async (line) => {
-        const [name = '', start = '0', end = '0'] = line.split(',');
-        const file = path.join(dir, name);
-        return {
-          sourceId: src.id,
-          startTs: src.epochMs + Math.round(Number(start) * 1000),
-          endTs: src.epochMs + Math.round(Number(end) * 1000),
-          file,
-          bytes: (await stat(file)).size,
-        };
-      }),
-    );
-    await env.runtime.store.insertRecordings(rows);
+    await recordAsSegments(env, src, clip, { gop: 20, segmentSeconds: 4 });
 
     await page.goto(`${base}/#/playback/${src.id}?ts=${src.epochMs + 1000}`);
     await waitHooks('__aimaPlayback', 'h.videoCurrentTime > 1.2 && h.detectionsLoaded > 0', 30_000);

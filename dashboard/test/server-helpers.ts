@@ -1,7 +1,7 @@
 // Shared set-up of the server tests: a real runtime (chDB + YOLOX-Nano on CPU), a real source
 // manager, short clips cut from the shared media with real ffmpeg, and the server on top.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -93,4 +93,39 @@ export async function waitFor<T>(
     if (Date.now() > until) throw new Error('waitFor: timed out');
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Stores `clip` as the recordings of an analysed file source, cut the way the recorder writes them
+ * (fMP4 segments, timestamps reset, cut at keyframes): files are not recorded, playback needs them.
+ */
+export async function recordAsSegments(
+  env: Pick<ServerEnv, 'dataDir' | 'runtime'>,
+  src: { readonly id: string; readonly epochMs: number },
+  clip: string,
+  opts: { readonly gop: number; readonly segmentSeconds: number },
+): Promise<void> {
+  const dir = path.join(env.dataDir, 'recordings', src.id);
+  await mkdir(dir, { recursive: true });
+  await run('ffmpeg', [
+    '-v', 'error', '-y', '-i', clip, '-an', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(opts.gop),
+    '-f', 'segment', '-segment_time', String(opts.segmentSeconds), '-reset_timestamps', '1', '-segment_format', 'mp4',
+    '-segment_format_options', 'movflags=+frag_keyframe+empty_moov+default_base_moof',
+    '-segment_list', path.join(dir, 'list.csv'), '-segment_list_type', 'csv', path.join(dir, 'seg%03d.mp4'),
+  ]); // prettier-ignore
+  const lines = (await readFile(path.join(dir, 'list.csv'), 'utf8')).trim().split('\n');
+  const rows = await Promise.all(
+    lines.map(async (line) => {
+      const [name = '', start = '0', end = '0'] = line.split(',');
+      const file = path.join(dir, name);
+      return {
+        sourceId: src.id,
+        startTs: src.epochMs + Math.round(Number(start) * 1000),
+        endTs: src.epochMs + Math.round(Number(end) * 1000),
+        file,
+        bytes: (await stat(file)).size,
+      };
+    }),
+  );
+  await env.runtime.store.insertRecordings(rows);
 }

@@ -1,4 +1,5 @@
 import { InferenceError } from '../errors.ts';
+import { nmsSingleClass } from '../detect/nms.ts';
 import type { TensorData } from '../ort/protocol.ts';
 import type { FaceCandidate } from './types.ts';
 
@@ -140,26 +141,11 @@ export function decodeScrfd(outputs: readonly TensorData[], p: FaceDecodeParams)
   return out;
 }
 
-function iou(a: FaceCandidate, b: FaceCandidate): number {
-  const iw = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
-  const ih = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
-  if (iw <= 0 || ih <= 0) return 0;
-  const inter = iw * ih;
-  const union = (a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter;
-  return union > 0 ? inter / union : 0;
-}
-
 /** Greedy NMS over face candidates (one class): survivors by descending score. */
 export function nmsFaces(
   cands: readonly FaceCandidate[],
   iouThreshold: number,
   maxFaces = 200,
 ): FaceCandidate[] {
-  const sorted = [...cands].sort((a, b) => b.score - a.score);
-  const kept: FaceCandidate[] = [];
-  for (const c of sorted) {
-    if (kept.length >= maxFaces) break;
-    if (!kept.some((k) => iou(k, c) > iouThreshold)) kept.push(c);
-  }
-  return kept;
+  return nmsSingleClass(cands, iouThreshold, maxFaces);
 }
