@@ -232,6 +232,47 @@ describe('persons across media', () => {
     expect(crop.rawPayload.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
   });
 
+  it('an unsure match asks instead of guessing; yes moves it, no keeps it apart for good', async () => {
+    // A service with a high assign threshold: a real embedding of obama then falls in the unsure band.
+    const obama = only(first.get('obama'));
+    const strict = await createPersonsService(env.runtime.store, {
+      thresholds: { assignThreshold: 0.999, unsureThreshold: 0.3 },
+    });
+    const [known] = await env.runtime.store.listAppearances({ personId: obama, withEmbedding: true });
+    const summary = (faceTrackId: number, sign: 1 | -1) => ({
+      faceTrackId,
+      personTrackId: 0,
+      startTs: known!.startTs,
+      endTs: known!.endTs,
+      faces: 1,
+      goodFaces: 1,
+      // Slightly off the stored vector, as a new photo would be.
+      embedding: Float32Array.from(known!.embedding, (v, i) => v + sign * (i % 2 ? 0.01 : -0.01)),
+      best: { ts: known!.bestTs, box: known!.bestBox, score: 0.9, quality: 0.8, crop: new Uint8Array(0) },
+    });
+    const ask = { sourceId: 'unsure-src', media: '', crop: '' };
+    const yes = await strict.assign(summary(900_001, 1), ask);
+    expect(yes).toMatchObject({ assignment: 'unsure', candidatePersonId: obama });
+    expect(yes.personId).not.toBe(obama);
+    expect(yes.similarity).toBeGreaterThan(0.9);
+    const confirmed = await call('POST', '/api/v1/appearances/unsure-src/900001/confirm', AppearanceView);
+    expect(confirmed).toMatchObject({ personId: obama, assignment: 'manual', candidatePersonId: '' });
+
+    // A fresh service sees the confirmation (it was made through the server's own service).
+    const strict2 = await createPersonsService(env.runtime.store, { thresholds: strict.thresholds });
+    const no = await strict2.assign(summary(900_002, -1), ask);
+    expect(no).toMatchObject({ assignment: 'unsure', candidatePersonId: obama });
+    const rejected = await call('POST', '/api/v1/appearances/unsure-src/900002/reject', AppearanceView);
+    expect(rejected).toMatchObject({ personId: no.personId, assignment: 'manual', candidatePersonId: '' });
+    expect(rejected.rejected).toEqual([obama]);
+    const answered = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/appearances/unsure-src/900002/confirm',
+      headers: bearer(),
+    });
+    expect(answered.json()).toMatchObject({ code: 'PERSON_CONFLICT' });
+  });
+
   it('refuses bad corrections with coded errors', async () => {
     const obama = only(first.get('obama'));
     const cases: [string, string, unknown, number, string][] = [

@@ -3,6 +3,7 @@ import {
   createGallery,
   decideAssignment,
   DEFAULT_PERSON_THRESHOLDS,
+  l2Normalise,
   type FaceTrackSummary,
   type Gallery,
 } from '@aima/inference';
@@ -130,7 +131,8 @@ export async function createPersonsService(store: Store, opts: PersonsOptions = 
     detail: Record<string, unknown>,
   ): Promise<PersonRecord> => {
     const now = Date.now();
-    seq += 1;
+    // Re-read: another process on the same ClickHouse server may have founded persons meanwhile.
+    seq = Math.max(seq, await store.maxPersonSeq()) + 1;
     const p: PersonRecord = {
       id: personLabel(seq),
       seq,
@@ -189,7 +191,8 @@ export async function createPersonsService(store: Store, opts: PersonsOptions = 
           rejected: [] as string[],
           deleted: false,
         };
-        const emb = summary.embedding;
+        // Unit length at the boundary: the gallery compares by dot product.
+        const emb = summary.embedding ? l2Normalise(Float32Array.from(summary.embedding)) : null;
         if (!emb) {
           // No face good enough to tell who it is: kept (faces, crop, time), but nobody's.
           const a: AppearanceRecord = {
