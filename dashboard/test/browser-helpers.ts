@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -53,6 +54,33 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** A server listening on a free 127.0.0.1 port, and Chromium logged in to it with the token. */
+export interface BrowserSession {
+  readonly base: string;
+  readonly browser: Browser;
+  readonly page: Page;
+  /** Page and console errors so far (see collectErrors). */
+  readonly errors: string[];
+}
+
+export async function openBrowserSession(
+  app: FastifyInstance,
+  token: string,
+  viewport: { width: number; height: number },
+): Promise<BrowserSession> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = app.server.address();
+  if (addr === null || typeof addr !== 'object') throw new Error('server has no address');
+  const base = `http://127.0.0.1:${addr.port}`;
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport });
+  // The session cookie, as the login form would set it.
+  const login = await context.request.post(`${base}/api/v1/auth/login`, { data: { token } });
+  if (!login.ok()) throw new Error(`login failed: ${login.status()}`);
+  const page = await context.newPage();
+  return { base, browser, page, errors: collectErrors(page) };
 }
 
 /** Page errors and console errors, collected so a test can assert there were none. */

@@ -4,7 +4,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, UI_DIST, collectErrors, ensureUiBuilt, launchChromium } from './browser-helpers.ts';
+import { ARTIFACTS, UI_DIST, ensureUiBuilt, openBrowserSession } from './browser-helpers.ts';
 import { TOKEN, bearer, openServerEnv, recordAsSegments, type ServerEnv } from './server-helpers.ts';
 
 const MEDIA = process.env.AIMA_MEDIA_DIR ?? path.resolve('../shared/media');
@@ -82,15 +82,12 @@ beforeAll(async () => {
   await Promise.all([ensureUiBuilt(), mkdir(ARTIFACTS, { recursive: true })]);
   env = await openServerEnv({ uiDir: UI_DIST });
   expect(env.runtime.faces, 'face models must be installed').not.toBeNull();
-  await env.app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = env.app.server.address();
-  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const login = await context.request.post(`${base}/api/v1/auth/login`, { data: { token: TOKEN } });
-  expect(login.ok()).toBe(true);
-  page = await context.newPage();
-  pageErrors = collectErrors(page);
+  ({
+    base,
+    browser,
+    page,
+    errors: pageErrors,
+  } = await openBrowserSession(env.app, TOKEN, { width: 1280, height: 900 }));
 }, 120_000);
 
 afterAll(async () => {

@@ -297,9 +297,12 @@ export async function runAnalysisJob(
             });
           }
         }
-      } finally {
-        await drainFaces();
+      } catch (err) {
+        // The analysis failure is the one to report; face steps still in flight just settle.
+        await drainFaces().catch(() => undefined);
+        throw err;
       }
+      await drainFaces();
     } finally {
       await frames.close();
     }
