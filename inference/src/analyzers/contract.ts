@@ -106,7 +106,7 @@ export interface AnalyzerContext {
    */
   emit(batch: ResultBatch): Promise<void>;
   /** Pushes a live message to the source's viewers (best effort). */
-  live(msg: LiveResult): void;
+  pushLive(msg: LiveResult): void;
   /**
    * Reports a failure of this analyzer alone (coded error): the host stores it, stops feeding the
    * instance, and the rest of the job goes on.

@@ -1,7 +1,32 @@
 import { COCO80 } from '../detect/coco.ts';
+import { AUDIO_MODELS } from './manifest-audio.ts';
+import { ASR_MODELS } from './manifest-asr.ts';
+import { SPEAKER_MODELS } from './manifest-speakers.ts';
 
-export type ModelTask = 'detect' | 'face-detect' | 'face-embed' | 'vad';
-export type DecoderKind = 'yolox' | 'yolov8' | 'yunet' | 'scrfd' | 'embedding' | 'silero-vad';
+export type ModelTask =
+  | 'detect'
+  | 'face-detect'
+  | 'face-embed'
+  | 'vad'
+  | 'audio-tag'
+  | 'asr'
+  | 'speaker-segmentation'
+  | 'speaker-embedding'
+  | 'data';
+export type DecoderKind =
+  | 'yolox'
+  | 'yolov8'
+  | 'yunet'
+  | 'scrfd'
+  | 'embedding'
+  | 'silero-vad'
+  | 'efficientat'
+  | 'whisper'
+  | 'zipformer-transducer'
+  | 'zipformer-streaming'
+  | 'pyannote-segmentation'
+  | 'speaker-embedding'
+  | 'none';
 export type ColorOrder = 'RGB' | 'BGR';
 
 /** How frames become the model's input tensor (NCHW float32). */
@@ -123,6 +148,7 @@ export const BUILTIN_MODELS: readonly ModelSpec[] = Object.freeze([
     input: null,
     decoder: 'silero-vad',
   },
+  ...AUDIO_MODELS,
 ] satisfies ModelSpec[]);
 
 /** The default detector. */
@@ -185,4 +211,6 @@ export const DOWNLOAD_ONLY_MODELS: readonly ModelSpec[] = Object.freeze([
     },
     decoder: 'embedding',
   },
+  ...ASR_MODELS,
+  ...SPEAKER_MODELS,
 ] satisfies ModelSpec[]);
