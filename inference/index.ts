@@ -142,3 +142,21 @@ export type {
 export { frameFeatures, laplacianVariance } from './src/visual/features.ts';
 export { createShotDetector, DEFAULT_SHOT_OPTIONS } from './src/visual/shots.ts';
 export type { Exposure, FrameFeatures, Shot, ShotDetector, ShotDetectorOptions } from './src/visual/types.ts';
+
+// analyzer contract (issue 9)
+export type {
+  AnalyzerContext,
+  AnalyzerDefinition,
+  AnalyzerId,
+  AnalyzerInput,
+  AnalyzerInstance,
+  AnalyzerOutput,
+  AnyAnalyzerDefinition,
+  AudioInput,
+  LaneKind,
+  LiveResult,
+  ResultBatch,
+  VideoInput,
+} from './src/analyzers/contract.ts';
+
+// --- audio analyzers (issue 9): helpers append named exports below, one block per folder ---
