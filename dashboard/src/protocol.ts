@@ -186,11 +186,33 @@ export const ServerMessage = z.discriminatedUnion('type', [
     phase: z.enum(['start', 'end']),
     track: TrackView,
   }),
+  /**
+   * A live result of an analyzer plugin (issue 9): `kind` is the analyzer's live message kind
+   * ('speech', 'transcript', 'audio-event', 'loudness', 'speaker', ...), `data` its payload (the
+   * analyzer's own shape, documented with its kind). `ts` is on the frames' clock.
+   */
+  z.object({
+    type: z.literal('analyzer'),
+    sourceId: z.string(),
+    analyzer: z.string(),
+    kind: z.string(),
+    ts: z.number(),
+    data: z.unknown(),
+  }),
+  /** An analyzer failed on this source (the rest of the job goes on). */
+  z.object({
+    type: z.literal('analyzer-error'),
+    sourceId: z.string(),
+    analyzer: z.string(),
+    code: z.string(),
+    message: z.string(),
+  }),
   z.object({ type: z.literal('pong'), t: z.number(), serverTime: z.number() }),
   z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type FrameMessage = Extract<ServerMessage, { type: 'frame' }>;
+export type AnalyzerMessage = Extract<ServerMessage, { type: 'analyzer' }>;
 
 // ---- live video WebSocket (/api/v1/sources/:id/video) and recordings ----
 

@@ -12,7 +12,10 @@ export interface AddSourceRequest {
 }
 
 /** Live messages for one source (frame previews, windows, tracks). */
-export type SourceLiveMessage = Extract<ServerMessage, { type: 'frame' | 'window' | 'track' }>;
+export type SourceLiveMessage = Extract<
+  ServerMessage,
+  { type: 'frame' | 'window' | 'track' | 'analyzer' | 'analyzer-error' }
+>;
 
 export type SourceListener = (msg: SourceLiveMessage) => void;
 /** Source added, changed (status or ~1/s stats), or removed (view = null). */
