@@ -48,3 +48,26 @@ export type {
   RetentionPlan,
   RetentionResult,
 } from './src/recordings-retention.ts';
+export type {
+  AudioEventQuery,
+  AudioEventRecord,
+  AudioRangeQuery,
+  LoudnessRecord,
+  PersonSpeech,
+  SpeakerLinkStatus,
+  SpeakerQuery,
+  SpeakerRecord,
+  SpeakerTurnRecord,
+  SpeechRateRecord,
+  SpeechSegmentRecord,
+  StoredTranscriptWord,
+  TranscriptHit,
+  TranscriptQuery,
+  TranscriptSearchQuery,
+  TranscriptSegmentRecord,
+  TranscriptWord,
+} from './src/audio-types.ts';
+export { ANALYZER_TABLES, isAnalyzerTable } from './src/audio-store.ts';
+export type { AnalyzerTable } from './src/audio-store.ts';
+export { TRANSCRIPT_FORMATS, formatTranscript } from './src/transcript-export.ts';
+export type { TranscriptExportOptions, TranscriptFormat } from './src/transcript-export.ts';

@@ -143,3 +143,43 @@ export interface AudioRangeQuery {
   readonly limit?: number;
   readonly signal?: AbortSignal;
 }
+
+/** A sound-event query: a range of one source, optionally one AIMA label. */
+export interface AudioEventQuery extends AudioRangeQuery {
+  readonly label?: string;
+}
+
+/** Transcript segments matching every given filter (ranges overlap: end ≥ fromTs, start < toTs). */
+export interface TranscriptQuery {
+  readonly sourceId?: string;
+  /** The person the segment's speaker is linked to now (resolved through `speakers`). */
+  readonly personId?: string;
+  readonly speakerId?: string;
+  readonly fromTs?: number;
+  readonly toTs?: number;
+  /** At most this many segments (default 10000). */
+  readonly limit?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** One word of the latest version of its segment, read from `transcript_words`. */
+export interface StoredTranscriptWord extends TranscriptWord {
+  readonly sourceId: string;
+  readonly segmentId: string;
+  /** Position of the word in its segment (0-based). */
+  readonly index: number;
+}
+
+export interface SpeakerQuery {
+  readonly sourceId?: string;
+  readonly personId?: string;
+  readonly signal?: AbortSignal;
+}
+
+/** What a person said, across sources. */
+export interface PersonSpeech {
+  /** Sum of the turn durations of every speaker linked to the person. */
+  readonly speakingMs: number;
+  /** Their transcript segments, in time order. */
+  readonly segments: TranscriptSegmentRecord[];
+}

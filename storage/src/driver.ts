@@ -23,6 +23,14 @@ export type TableName =
   | 'persons'
   | 'person_events'
   | 'shots'
+  | 'speech_segments'
+  | 'loudness'
+  | 'audio_events'
+  | 'transcript_segments'
+  | 'transcript_words'
+  | 'speaker_turns'
+  | 'speakers'
+  | 'speech_rate'
   | 'schema_migrations';
 
 export interface Driver {

@@ -7,7 +7,8 @@ export type StoreErrorCode =
   | 'STORE_QUERY_FAILED'
   | 'STORE_MIGRATION_FAILED'
   | 'STORE_CLOSED'
-  | 'STORE_INSERT_FAILED';
+  | 'STORE_INSERT_FAILED'
+  | 'STORE_UNKNOWN_TABLE';
 
 /** HTTP status and CLI exit code for each storage error code (exit 7 = storage, see conventions). */
 export const STORE_ERROR_CODES: Readonly<Record<StoreErrorCode, { httpStatus: number; exitCode: number }>> =
@@ -18,6 +19,7 @@ export const STORE_ERROR_CODES: Readonly<Record<StoreErrorCode, { httpStatus: nu
     STORE_MIGRATION_FAILED: { httpStatus: 500, exitCode: 7 },
     STORE_CLOSED: { httpStatus: 500, exitCode: 7 },
     STORE_INSERT_FAILED: { httpStatus: 503, exitCode: 7 },
+    STORE_UNKNOWN_TABLE: { httpStatus: 500, exitCode: 7 },
   });
 
 /** The one error class of `@aima/storage`: a stable `code` plus a one-line message. */

@@ -191,11 +191,117 @@ const V4_PEOPLE: readonly string[] = [
   ) ENGINE = MergeTree PARTITION BY toDate(start_ts) ORDER BY (source_id, start_ts)`,
 ];
 
+// Audio results (issue 9). Facts are append-only MergeTree per source and time, partitioned by day
+// like detections. transcript_segments is replaceable (store-side version: the speakers analyzer
+// re-emits segments with their speaker) and has no partition: ReplacingMergeTree only replaces
+// within a partition, and a re-emitted segment's start may move. Its words are parallel arrays in
+// the row (replaced with it); transcript_words repeats them per row with the segment version for
+// word-level reads (transcript-sql.ts). Search uses the `text` index (GA in 26.x, no experimental
+// flag; a server older than that needs upgrading before this step), over lowerUTF8(text) with the
+// same tokenizer the queries use, so a hit is a whole word in any case.
+const V5_AUDIO: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS speech_segments (
+    source_id LowCardinality(String),
+    start_ts DateTime64(3, 'UTC'),
+    end_ts DateTime64(3, 'UTC'),
+    probability Float32
+  ) ENGINE = MergeTree PARTITION BY toDate(start_ts) ORDER BY (source_id, start_ts)`,
+
+  `CREATE TABLE IF NOT EXISTS loudness (
+    source_id LowCardinality(String),
+    ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
+    momentary_lufs Float32,
+    short_term_lufs Float32,
+    peak_dbfs Float32,
+    silent UInt8,
+    clipped_samples UInt32
+  ) ENGINE = MergeTree PARTITION BY toDate(ts) ORDER BY (source_id, ts)`,
+
+  `CREATE TABLE IF NOT EXISTS audio_events (
+    source_id LowCardinality(String),
+    event_id String,
+    label LowCardinality(String),
+    start_ts DateTime64(3, 'UTC'),
+    end_ts DateTime64(3, 'UTC'),
+    peak_ts DateTime64(3, 'UTC'),
+    peak_score Float32,
+    classes Array(LowCardinality(String)),
+    model_id LowCardinality(String)
+  ) ENGINE = MergeTree PARTITION BY toDate(start_ts) ORDER BY (source_id, start_ts)`,
+
+  `CREATE TABLE IF NOT EXISTS transcript_segments (
+    source_id LowCardinality(String),
+    segment_id String,
+    start_ts DateTime64(3, 'UTC'),
+    end_ts DateTime64(3, 'UTC'),
+    text String,
+    language LowCardinality(String),
+    confidence Float32,
+    engine LowCardinality(String),
+    speaker_id String,
+    person_id String,
+    word_text Array(String),
+    word_start Array(DateTime64(3, 'UTC')),
+    word_end Array(DateTime64(3, 'UTC')),
+    word_confidence Array(Float32),
+    version UInt64,
+    INDEX text_idx lowerUTF8(text) TYPE text(tokenizer = splitByNonAlpha)
+  ) ENGINE = ReplacingMergeTree(version) ORDER BY (source_id, segment_id)`,
+
+  `CREATE TABLE IF NOT EXISTS transcript_words (
+    source_id LowCardinality(String),
+    segment_id String,
+    version UInt64,
+    word_index UInt32,
+    word String,
+    start_ts DateTime64(3, 'UTC'),
+    end_ts DateTime64(3, 'UTC'),
+    confidence Float32
+  ) ENGINE = MergeTree PARTITION BY toDate(start_ts) ORDER BY (source_id, start_ts)`,
+
+  `CREATE TABLE IF NOT EXISTS speaker_turns (
+    source_id LowCardinality(String),
+    speaker_id String,
+    start_ts DateTime64(3, 'UTC'),
+    end_ts DateTime64(3, 'UTC')
+  ) ENGINE = MergeTree PARTITION BY toDate(start_ts) ORDER BY (source_id, start_ts)`,
+
+  // Mutable entity like persons: full-row upserts, the highest caller-given version wins.
+  `CREATE TABLE IF NOT EXISTS speakers (
+    source_id LowCardinality(String),
+    speaker_id String,
+    label String,
+    person_id String,
+    link LowCardinality(String),
+    speaking_ms UInt64,
+    turns UInt32,
+    embedding Array(Float32) CODEC(NONE),
+    version UInt64
+  ) ENGINE = ReplacingMergeTree(version) ORDER BY (source_id, speaker_id)`,
+
+  `CREATE TABLE IF NOT EXISTS speech_rate (
+    source_id LowCardinality(String),
+    segment_id String,
+    start_ts DateTime64(3, 'UTC'),
+    end_ts DateTime64(3, 'UTC'),
+    words UInt32,
+    words_per_minute Float32,
+    pauses UInt32,
+    mean_pause_ms Float32,
+    max_pause_ms Float32
+  ) ENGINE = MergeTree PARTITION BY toDate(start_ts) ORDER BY (source_id, start_ts)`,
+];
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'core tables and per-second rollup', statements: V1_CORE },
   { version: 2, name: 'recording segments', statements: V2_RECORDINGS },
   { version: 3, name: 'live source gaps', statements: V3_GAPS },
   { version: 4, name: 'faces, appearances, persons, person events, shots', statements: V4_PEOPLE },
+  {
+    version: 5,
+    name: 'audio: speech, loudness, sound events, transcripts, speakers, speech rate',
+    statements: V5_AUDIO,
+  },
 ]);
 
 /** The schema version this build of the package migrates to. */

@@ -170,6 +170,14 @@ export const SOURCE_TABLES = [
   'faces',
   'appearances',
   'shots',
+  'speech_segments',
+  'loudness',
+  'audio_events',
+  'transcript_segments',
+  'transcript_words',
+  'speaker_turns',
+  'speakers',
+  'speech_rate',
   'sources',
 ] as const;
 

@@ -1,6 +1,7 @@
 import type { Driver } from './driver.ts';
 import { StoreError, isStoreError } from './errors.ts';
 import { MIGRATIONS, migrate } from './migrations.ts';
+import { createAudioMethods, insertAnalyzerRows } from './audio-store.ts';
 import { createPeopleMethods } from './people-store.ts';
 import type { DetectionSelectRow, SourceSelectRow, TrackSelectRow, WindowSelectRow } from './rows.ts';
 import {
@@ -190,6 +191,8 @@ export function createDriverStore(driver: Driver): Store {
         }
       }),
     ...createPeopleMethods(driver, run),
+    ...createAudioMethods(driver, run),
+    insertAnalyzerRows: (table, rows) => insertAnalyzerRows(store, table, rows),
     close() {
       closing ??= (async () => {
         await Promise.allSettled([...inflight]);

@@ -12,6 +12,24 @@ import type {
   SimilarityQuery,
   StoredAppearance,
 } from './people-types.ts';
+import type { AnalyzerTable } from './audio-store.ts';
+import type {
+  AudioEventQuery,
+  AudioEventRecord,
+  AudioRangeQuery,
+  LoudnessRecord,
+  PersonSpeech,
+  SpeakerQuery,
+  SpeakerRecord,
+  SpeakerTurnRecord,
+  SpeechRateRecord,
+  SpeechSegmentRecord,
+  StoredTranscriptWord,
+  TranscriptHit,
+  TranscriptQuery,
+  TranscriptSearchQuery,
+  TranscriptSegmentRecord,
+} from './audio-types.ts';
 
 export type SourceStatus = 'pending' | 'running' | 'done' | 'failed' | 'stopped';
 
@@ -207,7 +225,8 @@ export interface Store {
   listGaps(q: { sourceId?: string; from?: number; to?: number; signal?: AbortSignal }): Promise<GapRecord[]>;
   /**
    * Deletes a source and every row it produced (detections, windows, tracks, rollup, gaps,
-   * recordings rows, faces, appearances, shots). Persons and their history stay.
+   * recordings rows, faces, appearances, shots, audio results and speakers). Persons and their
+   * history stay.
    */
   deleteSource(id: string, signal?: AbortSignal): Promise<void>;
   countDetections(q: {
@@ -274,6 +293,48 @@ export interface Store {
   insertShots(rows: readonly ShotRecord[]): Promise<void>;
   /** Shots of one source overlapping [from, to), in order. */
   listShots(q: { sourceId: string; from?: number; to?: number; signal?: AbortSignal }): Promise<ShotRecord[]>;
+  // Audio results (migration v5). Range reads: intervals overlapping [fromTs, toTs) (end ≥ fromTs,
+  // start < toTs), points (loudness seconds) with fromTs ≤ ts < toTs; oldest first, at most
+  // `limit` (default 100000).
+  insertSpeechSegments(rows: readonly SpeechSegmentRecord[]): Promise<void>;
+  insertLoudness(rows: readonly LoudnessRecord[]): Promise<void>;
+  insertAudioEvents(rows: readonly AudioEventRecord[]): Promise<void>;
+  /**
+   * Stores segments with their words. A later row with the same (sourceId, segmentId) replaces
+   * the earlier one, words included (store-side version).
+   */
+  insertTranscriptSegments(rows: readonly TranscriptSegmentRecord[]): Promise<void>;
+  insertSpeakerTurns(rows: readonly SpeakerTurnRecord[]): Promise<void>;
+  /** Upserts speakers: per (sourceId, speakerId) the highest version wins. */
+  upsertSpeakers(rows: readonly SpeakerRecord[]): Promise<void>;
+  insertSpeechRate(rows: readonly SpeechRateRecord[]): Promise<void>;
+  listSpeechSegments(q: AudioRangeQuery): Promise<SpeechSegmentRecord[]>;
+  listLoudness(q: AudioRangeQuery): Promise<LoudnessRecord[]>;
+  listAudioEvents(q: AudioEventQuery): Promise<AudioEventRecord[]>;
+  /**
+   * The latest version of each matching segment, in time order (default limit 10000). `personId`
+   * is the person the segment's speaker is linked to now (a rejected link counts as none);
+   * segments of an unknown speaker keep the person they were stored with.
+   */
+  listTranscript(q?: TranscriptQuery): Promise<TranscriptSegmentRecord[]>;
+  /** Words of one source by start time, only those of each segment's latest version. */
+  listTranscriptWords(q: AudioRangeQuery): Promise<StoredTranscriptWord[]>;
+  listSpeakerTurns(q: AudioRangeQuery): Promise<SpeakerTurnRecord[]>;
+  /** Current speakers by source then speaker id; `personId` filters on the stored link. */
+  listSpeakers(q?: SpeakerQuery): Promise<SpeakerRecord[]>;
+  listSpeechRate(q: AudioRangeQuery): Promise<SpeechRateRecord[]>;
+  /**
+   * Segments containing every word of `q` as whole words, case-insensitive, in time order
+   * (default limit 100); `matches` are the segment's words that matched. An empty query finds nothing.
+   */
+  searchTranscripts(q: TranscriptSearchQuery): Promise<TranscriptHit[]>;
+  /** Speaking time (sum of the turns of the person's speakers, all sources) and their segments. */
+  personSpeech(personId: string, signal?: AbortSignal): Promise<PersonSpeech>;
+  /**
+   * Stores rows an analyzer emitted for `table` (one of ANALYZER_TABLES) through that table's
+   * insert method; any other name rejects with STORE_UNKNOWN_TABLE.
+   */
+  insertAnalyzerRows(table: AnalyzerTable, rows: readonly unknown[]): Promise<void>;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }

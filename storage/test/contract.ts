@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS, currentSchemaVersion } from '../index.ts';
 import type { RecordingRecord, Store } from '../index.ts';
 import { DAY, det, source, track, uid } from './fixtures.ts';
+import { audioContract } from './audio-contract.ts';
 import { peopleContract } from './people-contract.ts';
 
 // Behaviour every Store adapter must show. Each test writes under fresh source ids (and, where
@@ -44,6 +45,8 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
 
     // Faces, appearances, persons and shots (migration v4); must start on the fresh database.
     peopleContract(() => store);
+    // Audio results (migration v5).
+    audioContract(() => store);
 
     it('upserts sources: the latest updatedAt wins, whatever the insert order', async () => {
       const id = uid('src');
