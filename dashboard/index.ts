@@ -12,7 +12,8 @@ export type {
 export { createAnalysisSink } from './src/jobs/sink.ts';
 export type { AnalysisSink, SinkTotals } from './src/jobs/sink.ts';
 export { openRuntime, openStore } from './src/runtime.ts';
-export type { Runtime, RuntimeOptions } from './src/runtime.ts';
+export type { Runtime, RuntimeOptions, JobRuntime } from './src/runtime.ts';
+export { ANALYZERS, ANALYSIS_EVENTS, FRAME_FACES, CUTS } from './src/analyzers/index.ts';
 export { createSourceManager } from './src/sources/manager.ts';
 export type { SourceManagerOptions } from './src/sources/manager.ts';
 export type {

@@ -160,3 +160,7 @@ export type {
 } from './src/analyzers/contract.ts';
 
 // --- audio analyzers (issue 9): helpers append named exports below, one block per folder ---
+export { createAnalyzerRegistry, parseAnalyzerList } from './src/analyzers/registry.ts';
+export type { AnalyzerRegistry } from './src/analyzers/registry.ts';
+export { createAnalyzerHost } from './src/analyzers/host.ts';
+export type { AnalyzerHost, AnalyzerHostOptions, AnalyzerFailure } from './src/analyzers/host.ts';

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseAnalyzerList } from '@aima/inference';
 import { CliError } from './errors.ts';
 
 const envSchema = z.object({
@@ -24,6 +25,10 @@ const envSchema = z.object({
   AIMA_PERSON_UNSURE: z.coerce.number().min(-1).max(1).optional(),
   AIMA_PERSONS_MIN_SCREEN_S: z.coerce.number().min(0).default(4),
   AIMA_PERSONS_MIN_SHARE: z.coerce.number().min(0).max(1).default(0.1),
+  AIMA_ANALYZERS: z
+    .string()
+    .regex(/^[a-z0-9, -]+$/, 'comma-separated analyzer ids (see aima analyzers list)')
+    .optional(),
 });
 
 /** Settings shared by every command, parsed once from the environment and frozen. */
@@ -54,6 +59,8 @@ export interface AppConfig {
     readonly thresholds: { readonly assignThreshold?: number; readonly unsureThreshold?: number };
   };
   readonly persons: { readonly minScreenMs: number; readonly minShare: number };
+  /** Analyzers a job runs when it does not choose (AIMA_ANALYZERS); null: each analyzer's default. */
+  readonly analyzers: readonly string[] | null;
 }
 
 export function defaultDataDir(): string {
@@ -100,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       minScreenMs: e.AIMA_PERSONS_MIN_SCREEN_S * 1000,
       minShare: e.AIMA_PERSONS_MIN_SHARE,
     }),
+    analyzers: e.AIMA_ANALYZERS ? Object.freeze(parseAnalyzerList(e.AIMA_ANALYZERS)) : null,
   });
 }
 

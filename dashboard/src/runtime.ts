@@ -14,7 +14,13 @@ import {
   type DownloadProgress,
   type ExecutionProvider,
   type ResolvedModel,
+  type AnalyzerRegistry,
+  type AnyAnalyzerDefinition,
+  type ModelRegistry,
+  type ModelSession,
+  createModelSession,
 } from '@aima/inference';
+import { ANALYZERS } from './analyzers/index.ts';
 import { createStore, type Store } from '@aima/storage';
 import type { FaceDeps } from './jobs/face-stage.ts';
 import { createPersonsService, type PersonThresholds } from './persons/service.ts';
@@ -40,6 +46,8 @@ export interface RuntimeOptions {
   readonly onDownload?: (p: DownloadProgress) => void;
   readonly signal?: AbortSignal;
   /** Faces → persons (default on). Model ids default to YuNet and MobileFaceNet. */
+  /** Analyzer ids run when a job does not choose (AIMA_ANALYZERS); null: each analyzer's default. */
+  readonly analyzers?: readonly string[] | null;
   readonly faces?: {
     readonly enabled: boolean;
     readonly detectorId?: string | undefined;
@@ -58,6 +66,20 @@ export interface Runtime {
   readonly scheduler: Scheduler;
   /** Face models and the persons service; null when faces are off. */
   readonly faces: FaceDeps | null;
+  /** Every analyzer this build has. */
+  readonly analyzers: AnalyzerRegistry;
+  /** The set a job runs when it does not choose (null: each analyzer's own default). */
+  readonly defaultAnalyzers: readonly string[] | null;
+  readonly executionProvider: ExecutionProvider;
+  /** The model registry (where each model is, download and verify). */
+  readonly models: ModelRegistry;
+  /** Resolves the models of these analyzers; one that cannot have its models is unavailable (coded error). */
+  resolveAnalyzerModels(defs: readonly AnyAnalyzerDefinition[]): Promise<{
+    models: ReadonlyMap<string, ResolvedModel>;
+    unavailable: ReadonlyMap<string, Error>;
+  }>;
+  /** One ORT session per model id, shared by every job (loaded on first use). */
+  session(modelId: string): Promise<ModelSession>;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -85,6 +107,8 @@ export async function openStore(
  */
 export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const registry = createModelRegistry({ modelsDir: opts.modelsDir, cacheDir: opts.cacheDir });
+  // A bad AIMA_ANALYZERS fails here, before anything is opened.
+  if (opts.analyzers) ANALYZERS.select(opts.analyzers);
   const model = isModelFile(opts.modelId)
     ? await customDetectorModel(opts.modelId, {
         decoder: opts.decoder,
@@ -146,13 +170,84 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     throw err;
   }
   const scheduler = createScheduler({ detector });
+  const resolved = new Map<string, ResolvedModel>();
+  const sessions = new Map<string, Promise<ModelSession>>();
+  const resolveAnalyzerModels: Runtime['resolveAnalyzerModels'] = async (defs) => {
+    const models = new Map<string, ResolvedModel>();
+    const unavailable = new Map<string, Error>();
+    for (const def of defs) {
+      for (const id of def.models) {
+        try {
+          let m = resolved.get(id);
+          if (!m) {
+            m = await registry.resolve(id, {
+              download: !opts.offline,
+              onProgress: opts.onDownload,
+              signal: opts.signal,
+            });
+            resolved.set(id, m);
+          }
+          models.set(id, m);
+        } catch (err) {
+          unavailable.set(def.id, err instanceof Error ? err : new Error(String(err)));
+          break;
+        }
+      }
+    }
+    return { models, unavailable };
+  };
+  const session = (modelId: string): Promise<ModelSession> => {
+    let s = sessions.get(modelId);
+    if (!s) {
+      const m = resolved.get(modelId);
+      if (!m) return Promise.reject(new Error(`model ${modelId} was not resolved`));
+      // One worker thread per audio model: they are small, and several sources share it in turn.
+      s = createModelSession(m.path, {
+        executionProvider: opts.executionProvider,
+        intraOpThreads: 1,
+        label: modelId,
+      });
+      // A model that failed to load is tried again by the next job.
+      s.catch(() => sessions.delete(modelId));
+      sessions.set(modelId, s);
+    }
+    return s;
+  };
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       await scheduler.close();
       await faces?.analyzer.close();
       await detector.close();
+      for (const s of sessions.values()) await (await s.catch(() => null))?.close();
       await store.close();
     })());
-  return { store, detector, scheduler, faces, close, [Symbol.asyncDispose]: close };
+  return {
+    store,
+    detector,
+    scheduler,
+    faces,
+    analyzers: ANALYZERS,
+    defaultAnalyzers: opts.analyzers ?? null,
+    executionProvider: opts.executionProvider,
+    models: registry,
+    resolveAnalyzerModels,
+    session,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }
+
+/** What an analysis job needs of the runtime. */
+export type JobRuntime = Pick<
+  Runtime,
+  | 'store'
+  | 'detector'
+  | 'scheduler'
+  | 'faces'
+  | 'analyzers'
+  | 'defaultAnalyzers'
+  | 'executionProvider'
+  | 'resolveAnalyzerModels'
+  | 'session'
+>;

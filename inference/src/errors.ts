@@ -9,7 +9,9 @@ export type InferenceErrorCode =
   | 'INFER_FAILED'
   | 'INFER_CLOSED'
   | 'INFER_UNKNOWN_CLASS'
-  | 'INFER_BAD_CONFIG';
+  | 'INFER_BAD_CONFIG'
+  | 'INFER_UNKNOWN_ANALYZER'
+  | 'INFER_ANALYZER_FAILED';
 
 /** HTTP status and CLI exit code for each code, in one place. */
 export const inferenceErrorInfo: Readonly<
@@ -25,6 +27,8 @@ export const inferenceErrorInfo: Readonly<
   INFER_CLOSED: { httpStatus: 500, exitCode: 1 },
   INFER_UNKNOWN_CLASS: { httpStatus: 400, exitCode: 2 },
   INFER_BAD_CONFIG: { httpStatus: 400, exitCode: 2 },
+  INFER_UNKNOWN_ANALYZER: { httpStatus: 400, exitCode: 2 },
+  INFER_ANALYZER_FAILED: { httpStatus: 500, exitCode: 1 },
 });
 
 export class InferenceError extends Error {

@@ -35,6 +35,10 @@ export interface HarnessOptions {
   readonly models?: ReadonlyMap<string, ResolvedModel>;
   /** Called with every emitted batch (e.g. to forward it to a dependent harness). */
   readonly onEmit?: (b: ResultBatch) => Promise<void> | void;
+  /** Analyzers running beside this one (default: only it). */
+  readonly running?: readonly string[];
+  /** Runtime services by name (see AnalyzerContext.service). */
+  readonly services?: Readonly<Record<string, unknown>>;
 }
 
 export async function createHarness<C>(
@@ -57,6 +61,7 @@ export async function createHarness<C>(
     live: opts.live ?? false,
     epochMs: opts.epochMs ?? 0,
     executionProvider: 'cpu',
+    running: opts.running ?? [def.id],
     models,
     session(modelId) {
       let s = sessions.get(modelId);
@@ -77,6 +82,11 @@ export async function createHarness<C>(
     },
     fail(err) {
       failures.push(err);
+    },
+    service<T>(name: string): T {
+      const s = opts.services?.[name];
+      if (s === undefined) throw new Error(`no service ${name} in this harness`);
+      return s as T;
     },
     signal: abort.signal,
   };

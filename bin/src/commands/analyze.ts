@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { DEFAULT_DETECTOR_ID } from '@aima/inference';
+import { DEFAULT_DETECTOR_ID, parseAnalyzerList } from '@aima/inference';
+import type { AudioEventRecord, Store, TranscriptSegmentRecord } from '@aima/storage';
 import { loadConfig, parseFlags } from '../config.ts';
 import { CliError } from '../errors.ts';
 import { parseSource } from '@aima/ingest';
-import { makeSourceId, openRuntime, runAnalysisJob, type AnalysisSummary } from '@aima/dashboard';
+import { ANALYZERS, makeSourceId, openRuntime, runAnalysisJob, type AnalysisSummary } from '@aima/dashboard';
 import { iso, mediaTime, toCsv, toTable, writeOutput } from '../output.ts';
 import { createProgress } from '../progress.ts';
 import type { CommandContext } from './context.ts';
@@ -13,6 +14,7 @@ import type { CommandContext } from './context.ts';
 export const analyzeUsage = `usage: aima analyze <file|folder|url> [--fps N] [--duration S] [--classes a,b] [--threshold X]
                     [--class-threshold person=0.5,car=0.6] [--model ID|file.onnx [--decoder yolov8|yolox] [--labels FILE]]
                     [--window MS] [--stride MS] [--id SOURCE_ID] [--retries 2] [--no-faces] [--no-shots]
+                    [--analyzers detect,faces,shots,vad,loudness,sounds,asr,speakers,speech-rate]
                     [--out report.json|report.csv] [--json]   (a folder: each image is one moment)`;
 
 const flagsSchema = z.object({
@@ -54,6 +56,10 @@ const flagsSchema = z.object({
   progress: z.boolean().optional(),
   'no-faces': z.boolean().default(false),
   'no-shots': z.boolean().default(false),
+  analyzers: z
+    .string()
+    .regex(/^[a-z0-9, -]+$/, 'comma-separated analyzer ids (see aima analyzers list)')
+    .optional(),
 });
 
 export async function analyzeCommand(argv: string[], ctx: CommandContext): Promise<number> {
@@ -78,6 +84,7 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
       progress: { type: 'boolean' },
       'no-faces': { type: 'boolean' },
       'no-shots': { type: 'boolean' },
+      analyzers: { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new CliError('CLI_USAGE', analyzeUsage.split('\n')[0]!);
@@ -85,6 +92,9 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
   const config = loadConfig(ctx.env);
   const progress = createProgress(ctx.stderr, flags.progress ?? ctx.stderr.isTTY === true);
   const source = parseSource(positionals[0]!);
+  // An unknown analyzer is a usage error, found before any model is loaded.
+  const chosen = flags.analyzers ? parseAnalyzerList(flags.analyzers) : config.analyzers;
+  const plan = ANALYZERS.select(chosen);
   const runtime = await openRuntime({
     ...config,
     modelId: flags.model,
@@ -96,7 +106,10 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
     classThresholds: flags['class-threshold'],
     decoder: flags.decoder,
     labelsFile: flags.labels,
-    faces: { ...config.faces, enabled: config.faces.enabled && !flags['no-faces'] },
+    faces: {
+      ...config.faces,
+      enabled: config.faces.enabled && !flags['no-faces'] && plan.some((d) => d.id === 'faces'),
+    },
     onDownload: (p) => {
       if (ctx.stderr.isTTY)
         ctx.stderr.write(`\rdownloading ${p.modelId}: ${(p.receivedBytes / 1e6).toFixed(1)} MB\x1b[K`);
@@ -104,8 +117,10 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
     signal: ctx.signal,
   });
   let summary: AnalysisSummary;
+  let audio: AudioReport = { transcript: [], soundEvents: [] };
   try {
     summary = await runAnalysisJob(runtime, {
+      analyzers: chosen,
       source,
       sourceId: flags.id ?? makeSourceId(source),
       fps: flags.fps,
@@ -117,12 +132,17 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
       onProgress: (s) => progress.update(s),
       signal: ctx.signal,
     });
+    audio = await audioReport(runtime.store, summary);
   } finally {
     progress.done();
     await runtime.close();
   }
   if (flags.out) await writeOutput(flags.out, formatReport(summary, path.extname(flags.out).toLowerCase()));
-  ctx.stdout.write(flags.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary));
+  ctx.stdout.write(
+    flags.json
+      ? JSON.stringify({ ...summary, ...audio }, null, 2) + '\n'
+      : formatSummary(summary) + formatAudio(summary, audio),
+  );
   return summary.status === 'stopped' ? 130 : 0;
 }
 
@@ -175,4 +195,42 @@ function formatSummary(s: AnalysisSummary): string {
     '\n' +
     (rows.length > 0 ? toTable(['class', 'tracks', 'detections'], rows) : 'nothing detected\n')
   );
+}
+
+/** What was heard: the transcript and the sound events, read back from the store. */
+interface AudioReport {
+  readonly transcript: readonly TranscriptSegmentRecord[];
+  readonly soundEvents: readonly AudioEventRecord[];
+}
+
+async function audioReport(store: Store, s: AnalysisSummary): Promise<AudioReport> {
+  if (!s.audio) return { transcript: [], soundEvents: [] };
+  const [transcript, soundEvents] = await Promise.all([
+    store.listTranscript({ sourceId: s.sourceId, limit: 10_000 }),
+    store.listAudioEvents({ sourceId: s.sourceId, limit: 10_000 }),
+  ]);
+  return { transcript, soundEvents };
+}
+
+function formatAudio(s: AnalysisSummary, a: AudioReport): string {
+  const lines: string[] = [];
+  for (const f of s.analyzerFailures) lines.push(`analyzer ${f.analyzer} stopped: ${f.code}: ${f.message}`);
+  if (s.audio) {
+    const byLabel = new Map<string, number>();
+    for (const e of a.soundEvents) byLabel.set(e.label, (byLabel.get(e.label) ?? 0) + 1);
+    lines.push(
+      `sound events: ${a.soundEvents.length}` +
+        (byLabel.size ? ` (${[...byLabel].map(([l, n]) => `${l} ${n}`).join(', ')})` : ''),
+    );
+    if (a.transcript.length > 0) {
+      lines.push(`transcript (${a.transcript[0]!.engine}, ${a.transcript.length} segments):`);
+      for (const t of a.transcript.slice(0, 20)) {
+        const who = t.speakerId ? ` ${t.speakerId}` : '';
+        lines.push(`  [${mediaTime(t.startTs - s.epochMs)}${who}] ${t.text}`);
+      }
+      if (a.transcript.length > 20)
+        lines.push(`  … ${a.transcript.length - 20} more (aima transcript ${s.sourceId})`);
+    } else lines.push('transcript: no speech recognised');
+  }
+  return lines.length > 0 ? '\n' + lines.join('\n') + '\n' : '';
 }

@@ -1,20 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { Frame, LiveStateChange, SourceRef } from '@aima/ingest';
-import { openFrameSource, peekFirst } from './frame-source.ts';
+import { decodeAudio, probe, type Frame, type LiveStateChange, type SourceRef } from '@aima/ingest';
 import {
-  analyzeFrames,
-  analyzeScheduled,
+  createAnalyzerHost,
   type AnalysisEvent,
-  type Detector,
-  type Scheduler,
+  type AnalyzerFailure,
+  type AnalyzerHost,
+  type LiveResult,
+  type ResultBatch,
   type TrackerOptions,
 } from '@aima/inference';
-import type { SourceRecord, Store, TrackRecord } from '@aima/storage';
-import { createAnalysisSink } from './sink.ts';
-import { createFaceStage, type FaceDeps, type FaceStage } from './face-stage.ts';
-import { createShotStage, type ShotStage } from './shot-stage.ts';
+import type { SourceRecord, TrackRecord } from '@aima/storage';
+import { openFrameSource, peekFirst } from './frame-source.ts';
+import { createResultStore } from './result-store.ts';
 import type { LiveFace } from '../protocol.ts';
+import type { JobRuntime } from '../runtime.ts';
+import { ANALYSIS_EVENTS } from '../analyzers/detect.ts';
+import { FRAME_FACES } from '../analyzers/faces.ts';
+import type { SinkTotals } from './sink.ts';
 
 /** Progress of one job, for progress bars and the sources page. */
 export interface JobProgress {
@@ -48,6 +51,10 @@ export interface JobHooks {
   readonly onStoreWrite?: (ms: number) => void;
   /** Live sources: connection state changes (connecting, live, stalled, reconnecting, failed). */
   readonly onLiveState?: (c: LiveStateChange) => void;
+  /** Live results of analyzer plugins (speech, transcript, sound events, ...). */
+  readonly onAnalyzerLive?: (analyzer: string, msg: LiveResult) => void;
+  /** One analyzer stopped on this source (the rest of the job goes on). */
+  readonly onAnalyzerFailure?: (f: AnalyzerFailure) => void;
 }
 
 export interface AnalysisJobOptions extends JobHooks {
@@ -74,6 +81,10 @@ export interface AnalysisJobOptions extends JobHooks {
   readonly faces?: boolean;
   /** Detect shot cuts (default on, except for image folders). */
   readonly shots?: boolean;
+  /** Analyzer ids to run (their dependencies are added); default: the runtime's default set. */
+  readonly analyzers?: readonly string[] | null;
+  /** Per-analyzer config (validated by each analyzer's schema). */
+  readonly analyzerConfig?: Readonly<Record<string, unknown>>;
 }
 
 export interface AnalysisSummary {
@@ -104,6 +115,14 @@ export interface AnalysisSummary {
     readonly persons: readonly string[];
   } | null;
   readonly shots: number;
+  /** The analyzers that ran, in dependency order. */
+  readonly analyzers: readonly string[];
+  /** Analyzers that stopped on this source, with their coded error (the job still finished). */
+  readonly analyzerFailures: readonly AnalyzerFailure[];
+  /** Each analyzer's own totals (speech ms, events by label, transcript segments, ...). */
+  readonly results: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Audio was decoded and analysed. */
+  readonly audio: boolean;
 }
 
 /** A readable, unique source id: the file or host name plus 6 hex digits. */
@@ -138,24 +157,20 @@ export function errorFields(err: unknown): { code: string; message: string } {
 }
 
 /**
- * Analyses one source into the store with a shared detector. The source row goes running → done
- * (or stopped when aborted); on any failure it is marked failed with the error's code, the results
- * produced so far are still flushed, and the error is rethrown.
+ * Analyses one source into the store with the runtime's analyzers. The source row goes running →
+ * done (or stopped when aborted); on a failure of the media or of detection it is marked failed with
+ * the error's code, the results produced so far are still flushed, and the error is rethrown. Any
+ * other analyzer that fails (a missing ASR model, a corrupt audio stream) stops alone: its coded
+ * error is reported in the summary and the rest of the job goes on.
  */
-export async function runAnalysisJob(
-  deps: {
-    readonly store: Store;
-    readonly detector: Detector;
-    readonly scheduler?: Scheduler;
-    readonly faces?: FaceDeps | null;
-  },
-  opts: AnalysisJobOptions,
-): Promise<AnalysisSummary> {
+export async function runAnalysisJob(deps: JobRuntime, opts: AnalysisJobOptions): Promise<AnalysisSummary> {
   const { store, detector } = deps;
   const src = opts.source;
   const sourceId = opts.sourceId;
   const epochMs = Date.now();
   const t0 = performance.now();
+  const still = src.kind === 'images';
+  const plan = planAnalyzers(deps, opts, still);
   const base: SourceRecord = {
     id: sourceId,
     kind: src.kind,
@@ -167,158 +182,240 @@ export async function runAnalysisJob(
     epochMs,
     createdAt: epochMs,
     updatedAt: epochMs,
-    meta: JSON.stringify({ ...opts.meta, model: detector.spec.id, fps: opts.fps }),
+    meta: JSON.stringify({
+      ...opts.meta,
+      model: detector.spec.id,
+      fps: opts.fps,
+      analyzers: plan.map((d) => d.def.id),
+    }),
   };
   await store.upsertSource(base);
-  const sink = createAnalysisSink(store, sourceId, detector.spec.id, opts.onStoreWrite);
-  const input = detector.spec.input!;
-  const still = src.kind === 'images';
-  const faces: FaceStage | null =
-    deps.faces && opts.faces !== false
-      ? createFaceStage(store, deps.faces, { sourceId, still, onWrite: opts.onStoreWrite })
-      : null;
-  const shots: ShotStage | null = !still && opts.shots !== false ? createShotStage(store, sourceId) : null;
-  // Faces need more pixels than the object detector's input: small faces vanish at 416.
-  const decodeSize = faces ? Math.max(input.width, input.height, FACE_DECODE_SIZE) : 0;
-  let mediaMs = 0;
-  let dropped = 0;
-  let failure: unknown = null;
-  let totalMs: number | null = null;
-  try {
-    const frames = await openFrameSource(src, {
-      fps: opts.fps,
-      maxWidth: faces ? decodeSize : input.width,
-      maxHeight: faces ? decodeSize : input.height,
-      durationMs: opts.durationMs,
-      realtime: opts.realtime,
-      epochMs,
-      sourceId,
-      signal: opts.signal,
-      maxAttempts: opts.maxAttempts,
-      live: {
-        onState: opts.onLiveState,
-        onGap: (g) => {
-          void store
-            .insertGaps([{ sourceId, startTs: g.startTs, endTs: g.endTs, reason: 'outage' }])
-            .catch(() => undefined);
-        },
-        record: opts.recordDir
-          ? {
-              dir: opts.recordDir,
-              segmentSeconds: opts.segmentSeconds,
-              onSegment: (seg) => store.insertRecordings([seg]),
-            }
-          : undefined,
-      },
-    });
+  const { models, unavailable } = await deps.resolveAnalyzerModels(plan.map((p) => p.def));
+  const results = createResultStore(store, opts.onStoreWrite);
+  const inputFailures: AnalyzerFailure[] = [];
+  const reportFailure = (f: AnalyzerFailure): void => {
     try {
+      opts.onAnalyzerFailure?.(f);
+    } catch {
+      // A listener's bug must not stop the job.
+    }
+  };
+
+  // Frames waiting for their results, so live viewers get the exact pixels that were analysed.
+  const inFlight = new Map<number, Frame>();
+  let video = { width: 0, height: 0 };
+  let mediaMs = 0;
+  let audioMs = 0;
+  let totalMs: number | null = null;
+  let frameSource: Awaited<ReturnType<typeof openFrameSource>> | null = null;
+  let host: AnalyzerHost | null = null;
+  let failure: unknown = null;
+  const progress = (): void =>
+    opts.onProgress?.({
+      frames: framesDone,
+      mediaMs: Math.max(mediaMs, audioMs),
+      totalMs,
+      dropped: frameSource?.dropped ?? 0,
+      buffered: frameSource?.buffered ?? 0,
+    });
+  let framesDone = 0;
+  const preview = (seq: number, faces: readonly LiveFace[], e: FrameEvent): void => {
+    const frame = inFlight.get(seq);
+    // Results come in seq order; an older frame still here was dropped by the scheduler and will
+    // get no result: forget it (and its pixels) now.
+    for (const k of inFlight.keys()) {
+      if (k > seq) break;
+      inFlight.delete(k);
+    }
+    if (!frame || !opts.onFrame) return;
+    const size = still ? { width: frame.width, height: frame.height } : video;
+    opts.onFrame({ event: e, frame, sourceWidth: size.width, sourceHeight: size.height, faces });
+  };
+  // Frame events wait here for their faces when faces run (previews carry both).
+  const awaitingFaces = new Map<number, FrameEvent>();
+  const onBatch = (analyzer: string, batch: ResultBatch): void => {
+    if (analyzer === 'detect' && batch.table === ANALYSIS_EVENTS) {
+      for (const e of batch.rows as AnalysisEvent[]) {
+        opts.onEvent?.(e);
+        if (e.type !== 'frame') continue;
+        framesDone++;
+        mediaMs = e.frame.ptsMs + 1000 / opts.fps;
+        if (host?.has('faces')) {
+          awaitingFaces.set(e.frame.seq, e);
+          if (awaitingFaces.size > 64) awaitingFaces.delete(awaitingFaces.keys().next().value!);
+        } else preview(e.frame.seq, [], e);
+        progress();
+      }
+    } else if (analyzer === 'faces' && batch.table === FRAME_FACES) {
+      for (const r of batch.rows as Array<{ seq: number; faces: LiveFace[] }>) {
+        const e = awaitingFaces.get(r.seq);
+        awaitingFaces.delete(r.seq);
+        if (e) preview(r.seq, r.faces, e);
+      }
+    }
+  };
+
+  try {
+    // Files: what the media holds decides which inputs exist (an audio-only file has no frames).
+    const info = src.live || still ? null : await probe(src, opts.signal ? { signal: opts.signal } : {});
+    const config = (id: string): unknown => {
+      const own = opts.analyzerConfig?.[id];
+      if (id === 'detect') {
+        return {
+          windowMs: opts.window?.lengthMs,
+          strideMs: opts.window?.strideMs,
+          tracker: opts.tracker,
+          priority: opts.priority ?? 1,
+          still,
+          ...(own as object | undefined),
+        };
+      }
+      if (id === 'faces') return { still, ...(own as object | undefined) };
+      return own ?? {};
+    };
+    host = await createAnalyzerHost({
+      sourceId,
+      live: src.live,
+      epochMs,
+      executionProvider: deps.executionProvider,
+      analyzers: plan.map((p) => ({ def: p.def, config: config(p.def.id) })),
+      models,
+      unavailable,
+      session: (id) => deps.session(id),
+      services: {
+        store,
+        scheduler: deps.scheduler,
+        detector,
+        faces: deps.faces,
+        hooks: { onStoreWrite: opts.onStoreWrite },
+      },
+      store: (_analyzer, batch) => results.write(batch),
+      onBatch,
+      onLive: (analyzer, msg) => opts.onAnalyzerLive?.(analyzer, msg),
+      onFailure: reportFailure,
+      signal: opts.signal,
+    });
+    const h = host;
+    const hasVideo = h.wantsVideo && (info === null || info.video !== null);
+    const hasAudio = h.wantsAudio && !still && (info === null ? false : info.audio !== null);
+    if (info) {
+      const limit = Math.min(info.durationMs ?? Infinity, opts.durationMs ?? Infinity);
+      totalMs = Number.isFinite(limit) ? limit : null;
+    }
+    // Faces need more pixels than the object detector's input: small faces vanish at 416.
+    const input = detector.spec.input!;
+    const decodeSize = h.has('faces') ? Math.max(input.width, input.height, FACE_DECODE_SIZE) : 0;
+
+    const videoLoop = async (): Promise<void> => {
+      if (!hasVideo) return;
+      frameSource = await openFrameSource(src, {
+        fps: opts.fps,
+        maxWidth: decodeSize || input.width,
+        maxHeight: decodeSize || input.height,
+        durationMs: opts.durationMs,
+        realtime: opts.realtime,
+        epochMs,
+        sourceId,
+        signal: opts.signal,
+        maxAttempts: opts.maxAttempts,
+        live: {
+          onState: opts.onLiveState,
+          onGap: (g) => {
+            void store
+              .insertGaps([{ sourceId, startTs: g.startTs, endTs: g.endTs, reason: 'outage' }])
+              .catch(() => undefined);
+            void h.gap(g.endTs).catch(() => undefined);
+          },
+          record: opts.recordDir
+            ? {
+                dir: opts.recordDir,
+                segmentSeconds: opts.segmentSeconds,
+                onSegment: (seg) => store.insertRecordings([seg]),
+              }
+            : undefined,
+        },
+      });
+      const frames = frameSource;
       // A live source's picture size is known once it delivered a frame.
       const { first, rest } = await peekFirst(frames);
-      const video =
+      video =
         frames.info?.video ??
         (first ? { width: first.width, height: first.height } : { width: 0, height: 0 });
-      const limit = Math.min(frames.info?.durationMs ?? Infinity, opts.durationMs ?? Infinity);
-      totalMs = src.live || !Number.isFinite(limit) ? null : limit;
-      // Frames waiting for their results, so live viewers get the exact pixels that were analysed.
-      const inFlight = new Map<number, Frame>();
-      const tap = opts.onFrame || faces || shots ? tapFrames(rest, inFlight) : rest;
-      // With a scheduler, sources share the model fairly (and batch together when it allows);
-      // files wait for room (nothing dropped), live sources drop their oldest frames when behind.
-      // Image folders: every image has its own size; boxes stay in the decoded image's pixels.
-      const sourceSize = still ? {} : { sourceWidth: video.width, sourceHeight: video.height };
-      const events = deps.scheduler
-        ? analyzeScheduled(deps.scheduler.attach(sourceId, { ...sourceSize, priority: opts.priority }), tap, {
-            window: opts.window,
-            tracker: opts.tracker,
-            wait: !src.live,
-            signal: opts.signal,
-          })
-        : analyzeFrames(tap, {
-            detector,
-            window: opts.window,
-            tracker: opts.tracker,
-            ...sourceSize,
-            signal: opts.signal,
-          });
-      const faceSteps: Promise<void>[] = [];
-      // Settles every face step (so none is left unhandled) and rethrows the first failure.
-      const drainFaces = async (): Promise<void> => {
-        const results = await Promise.allSettled(faceSteps.splice(0));
-        const bad = results.find((r) => r.status === 'rejected');
-        if (bad) throw bad.reason;
-      };
+      if (src.live) totalMs = null;
+      else if (!info) {
+        const limit = Math.min(frames.info?.durationMs ?? Infinity, opts.durationMs ?? Infinity);
+        totalMs = Number.isFinite(limit) ? limit : null;
+      }
+      for await (const frame of rest) {
+        if (opts.onFrame) inFlight.set(frame.seq, frame);
+        const size = still ? { width: frame.width, height: frame.height } : video;
+        await h.video({ ...frame, sourceWidth: size.width, sourceHeight: size.height });
+        // A failed detection ends the job: no point decoding further.
+        if (h.failures.some((f) => f.analyzer === 'detect')) break;
+      }
+    };
+
+    const audioLoop = async (): Promise<void> => {
+      if (!hasAudio) return;
       try {
-        for await (const e of events) {
-          await sink.handle(e);
-          opts.onEvent?.(e);
-          if (e.type === 'frame') {
-            const frame = inFlight.get(e.frame.seq);
-            // Results come in seq order; an older frame still here was dropped by the scheduler and
-            // will get no result: forget it (and its pixels) now.
-            for (const seq of inFlight.keys()) {
-              if (seq > e.frame.seq) break;
-              inFlight.delete(seq);
-            }
-            const size = still && frame ? { width: frame.width, height: frame.height } : video;
-            // A cut ends every face track first: a track must not run on into the next shot.
-            if (frame && shots && (await shots.push(frame))) void faces?.cut().catch(() => undefined);
-            if (frame && faces) {
-              // A few frames in the face models at once; their results still come back in order.
-              const event = e;
-              faceSteps.push(
-                faces.process(frame, e.frame.detections, size).then((seen) => {
-                  opts.onFrame?.({
-                    event,
-                    frame,
-                    sourceWidth: size.width,
-                    sourceHeight: size.height,
-                    faces: seen,
-                  });
-                }),
-              );
-              if (faceSteps.length >= FACE_DEPTH) await faceSteps.shift();
-            } else if (frame) {
-              opts.onFrame?.({
-                event: e,
-                frame,
-                sourceWidth: size.width,
-                sourceHeight: size.height,
-                faces: [],
-              });
-            }
-            mediaMs = e.frame.ptsMs + 1000 / opts.fps;
-            dropped = frames.dropped;
-            opts.onProgress?.({
-              frames: sink.totals.frames,
-              mediaMs,
-              totalMs,
-              dropped,
-              buffered: frames.buffered,
-            });
+        const chunks = await decodeAudio(src, {
+          epochMs,
+          chunkSamples: AUDIO_CHUNK_SAMPLES,
+          ...(opts.durationMs !== undefined ? { durationMs: opts.durationMs } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(opts.realtime ? { realtime: true } : {}),
+        });
+        try {
+          for await (const c of chunks) {
+            await h.audio(c);
+            audioMs = c.ptsMs + (c.samples.length * 1000) / c.sampleRate;
+            if (!hasVideo) progress();
           }
+        } finally {
+          await chunks.close();
         }
       } catch (err) {
-        // The analysis failure is the one to report; face steps still in flight just settle.
-        await drainFaces().catch(() => undefined);
-        throw err;
+        if (opts.signal?.aborted && isAbort(err)) return;
+        // Bad audio stops the audio analyzers of this source only; video goes on.
+        const f = { analyzer: 'audio', ...errorFields(err) };
+        inputFailures.push(f);
+        reportFailure(f);
       }
-      await drainFaces();
-    } finally {
-      await frames.close();
-    }
+    };
+
+    const settled = await Promise.allSettled([videoLoop(), audioLoop()]);
+    const bad = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (bad) failure = bad.reason;
   } catch (err) {
     failure = err;
   }
   // Results already produced are stored whatever happened above.
-  for (const stage of [faces, shots, sink]) {
+  if (host) {
     try {
-      await stage?.close();
+      await host.finish();
+    } catch (err) {
+      failure ??= err;
+    }
+    try {
+      await host.close();
     } catch (err) {
       failure ??= err;
     }
   }
+  try {
+    await (frameSource as { close(): Promise<void> } | null)?.close();
+  } catch (err) {
+    failure ??= err;
+  }
+  try {
+    await results.close();
+  } catch (err) {
+    failure ??= err;
+  }
+  inFlight.clear();
+  const detectFailure = host?.failures.find((f) => f.analyzer === 'detect');
+  if (detectFailure && !failure) failure = host?.errorOf('detect') ?? detectError(detectFailure);
   const aborted = opts.signal?.aborted === true;
-  const totals = sink.totals;
   const wallMs = performance.now() - t0;
   if (failure && !(aborted && isAbort(failure))) {
     const f = errorFields(failure);
@@ -333,9 +430,15 @@ export async function runAnalysisJob(
       .catch(() => undefined);
     throw failure;
   }
+  const summaries = host?.summaries() ?? {};
+  const totals = (summaries['detect'] ?? EMPTY_TOTALS) as unknown as SinkTotals;
+  const faceTotals = summaries['faces'] as
+    { faces: number; goodFaces: number; appearances: number; persons: string[] } | undefined;
   const tracksByClass: Record<string, number> = {};
   for (const t of totals.tracks) tracksByClass[t.label] = (tracksByClass[t.label] ?? 0) + 1;
-  const analysedMs = Math.min(mediaMs, totalMs ?? mediaMs);
+  const endMs = Math.max(mediaMs, audioMs);
+  const analysedMs = Math.min(endMs, totalMs ?? endMs);
+  const failures = [...(host?.failures ?? []).filter((f) => f.analyzer !== 'detect'), ...inputFailures];
   const summary: AnalysisSummary = {
     sourceId,
     source: src.display,
@@ -346,7 +449,7 @@ export async function runAnalysisJob(
     model: { id: detector.spec.id, executionProviders: detector.executionProviders },
     fps: opts.fps,
     frames: totals.frames,
-    droppedFrames: dropped,
+    droppedFrames: (frameSource as { dropped: number } | null)?.dropped ?? 0,
     windows: totals.windows,
     mediaMs: analysedMs,
     wallMs,
@@ -356,15 +459,21 @@ export async function runAnalysisJob(
     tracksByClass,
     tracks: totals.tracks,
     timingsMs: { pre: totals.preMs, infer: totals.inferMs, post: totals.postMs },
-    faces: faces
+    faces: faceTotals
       ? {
-          faces: faces.totals.faces,
-          goodFaces: faces.totals.goodFaces,
-          appearances: faces.totals.appearances,
-          persons: faces.totals.persons,
+          faces: faceTotals.faces,
+          goodFaces: faceTotals.goodFaces,
+          appearances: faceTotals.appearances,
+          persons: faceTotals.persons,
         }
       : null,
-    shots: shots?.shots ?? 0,
+    shots: Number(summaries['shots']?.['shots'] ?? 0),
+    analyzers: host?.ids ?? [],
+    analyzerFailures: failures,
+    results: Object.fromEntries(
+      Object.entries(summaries).filter(([id]) => id !== 'detect' && id !== 'faces' && id !== 'shots'),
+    ),
+    audio: (host?.wantsAudio ?? false) && audioMs > 0,
   };
   const { tracks: _tracks, ...meta } = summary;
   await store.upsertSource({
@@ -376,20 +485,50 @@ export async function runAnalysisJob(
   return summary;
 }
 
+type FrameEvent = Extract<AnalysisEvent, { type: 'frame' }>;
+
 /** Long side frames are decoded at when faces are on (the object detector letterboxes them down). */
 const FACE_DECODE_SIZE = 960;
-/** Frames in the face models at once per job (their bookkeeping stays in order). */
-const FACE_DEPTH = 3;
+/** 0.25 s of 16 kHz audio per chunk: small enough for live partial transcripts and VAD edges. */
+const AUDIO_CHUNK_SAMPLES = 4000;
+
+const EMPTY_TOTALS: SinkTotals = {
+  frames: 0,
+  windows: 0,
+  detectionsByClass: {},
+  tracks: [],
+  rejectedTracks: 0,
+  preMs: 0,
+  inferMs: 0,
+  postMs: 0,
+};
+
+/**
+ * The analyzers this job runs: the chosen set (or the runtime's default), with their dependencies,
+ * minus faces when the runtime has none or the job said no, and minus shots for image folders.
+ */
+function planAnalyzers(deps: JobRuntime, opts: AnalysisJobOptions, still: boolean) {
+  const chosen = opts.analyzers ?? deps.defaultAnalyzers;
+  const defs = deps.analyzers.select(chosen);
+  const explicitFaces = chosen?.includes('faces') === true;
+  return defs
+    .filter((d) => {
+      if (d.id === 'faces') return opts.faces !== false && (deps.faces !== null || explicitFaces);
+      if (d.id === 'shots') return !still && opts.shots !== false;
+      return true;
+    })
+    .map((def) => ({ def }));
+}
+
+/** The error a failed detect analyzer ends the job with (its code and message, as before). */
+function detectError(f: AnalyzerFailure): Error {
+  const e = new Error(f.message) as Error & { code: string; exitCode: number };
+  e.code = f.code;
+  e.exitCode = 1;
+  return e;
+}
 
 function isAbort(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
   return code === 'INGEST_ABORTED' || (err instanceof Error && err.name === 'AbortError');
-}
-
-/** Passes frames through, remembering each until its result is out (bounded by the analyzer's depth). */
-async function* tapFrames(frames: AsyncIterable<Frame>, inFlight: Map<number, Frame>): AsyncGenerator<Frame> {
-  for await (const f of frames) {
-    inFlight.set(f.seq, f);
-    yield f;
-  }
 }

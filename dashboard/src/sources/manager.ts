@@ -41,6 +41,7 @@ interface Entry {
   readonly fps: number;
   readonly realtime: boolean;
   readonly priority: number;
+  readonly analyzers: readonly string[] | null;
   status: SourceView['status'];
   controller: AbortController;
   progress: JobProgress;
@@ -238,6 +239,7 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
       fps: e.fps,
       realtime: e.realtime,
       priority: e.priority,
+      analyzers: e.analyzers,
       signal: e.controller.signal,
       meta: { realtime: e.realtime },
       onProgress: (p) => {
@@ -261,6 +263,16 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
       onStoreWrite: (ms) => {
         for (const l of timingListeners) safe(l, 'store', ms);
       },
+      onAnalyzerLive: (analyzer, m) =>
+        deliver(e, { type: 'analyzer', sourceId: e.id, analyzer, kind: m.kind, ts: m.ts, data: m.data }),
+      onAnalyzerFailure: (f) =>
+        deliver(e, {
+          type: 'analyzer-error',
+          sourceId: e.id,
+          analyzer: f.analyzer,
+          code: f.code,
+          message: f.message,
+        }),
     })
       .then(
         (summary) => {
@@ -295,6 +307,8 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
     async add(req: AddSourceRequest) {
       if (closed) throw new DashboardError('API_BAD_REQUEST', 'the server is shutting down');
       const source = parseSource(req.input);
+      // An unknown analyzer is the caller's mistake: refused before anything is queued.
+      if (req.analyzers) opts.runtime.analyzers.select(req.analyzers);
       const id = req.id ?? makeSourceId(source);
       if (entries.has(id) || (await store.getSource(id))) {
         throw new DashboardError('SOURCE_EXISTS', `a source with id '${id}' exists already`);
@@ -302,7 +316,7 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
       let resolveDone = (): void => undefined;
       const done = new Promise<void>((r) => (resolveDone = r));
       const e: Entry = {
-        id, source, fps: req.fps, realtime: req.realtime, priority: req.priority ?? 1, status: 'pending', controller: new AbortController(),
+        id, source, fps: req.fps, realtime: req.realtime, priority: req.priority ?? 1, analyzers: req.analyzers ?? null, status: 'pending', controller: new AbortController(),
         progress: { frames: 0, mediaMs: 0, totalMs: null, dropped: 0, buffered: 0 },
         recent: [], latencies: [], listeners: new Set(), counts: {}, trackIds: {}, encoding: false, lastChangeAt: 0,
         connection: source.live ? { state: 'connecting', reconnects: 0 } : null,

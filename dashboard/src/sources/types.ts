@@ -9,6 +9,8 @@ export interface AddSourceRequest {
   /** Scheduler weight under overload (default 1). */
   readonly priority?: number;
   readonly id?: string;
+  /** Analyzer ids to run (default: the runtime's default set). */
+  readonly analyzers?: readonly string[];
 }
 
 /** Live messages for one source (frame previews, windows, tracks). */

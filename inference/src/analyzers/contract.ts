@@ -22,7 +22,13 @@ export type AnalyzerInput =
   /** 16 kHz mono float32 chunks, in order, on the same clock as the frames. */
   | { readonly kind: 'audio'; readonly sampleRate: 16000 }
   /** Result batches emitted by other analyzers of the same job (in emission order). */
-  | { readonly kind: 'results'; readonly of: readonly AnalyzerId[]; readonly tables?: readonly string[] };
+  | {
+      readonly kind: 'results';
+      readonly of: readonly AnalyzerId[];
+      readonly tables?: readonly string[];
+      /** Used when chosen, but not pulled in by choosing this analyzer (default: required). */
+      readonly optional?: boolean;
+    };
 
 /** Timeline lanes the dashboard knows how to draw. */
 export type LaneKind =
@@ -93,6 +99,8 @@ export interface AnalyzerContext {
   /** Wall-clock ms of media time 0. */
   readonly epochMs: number;
   readonly executionProvider: ExecutionProvider;
+  /** Every analyzer running on this source (an optional producer is used only when it runs). */
+  readonly running: readonly AnalyzerId[];
   /** The models the definition declared, resolved (sha256-checked) by the runtime. */
   readonly models: ReadonlyMap<string, ResolvedModel>;
   /**
@@ -112,6 +120,12 @@ export interface AnalyzerContext {
    * instance, and the rest of the job goes on.
    */
   fail(err: Error): void;
+  /**
+   * Runtime services an analyzer may use by name (the shared scheduler, the persons service...):
+   * in-process they are the real objects; a remote worker provides proxies. Throws
+   * INFER_ANALYZER_FAILED when the runtime has no such service.
+   */
+  service<T>(name: string): T;
   readonly signal: AbortSignal;
 }
 

@@ -1,0 +1,15 @@
+// The built-in analyzers: one line each. Order is dependency order (producers first).
+import { createAnalyzerRegistry, type AnalyzerRegistry } from '@aima/inference';
+import { detectAnalyzer } from './detect.ts';
+import { facesAnalyzer } from './faces.ts';
+import { shotsAnalyzer } from './shots.ts';
+
+export const ANALYZERS: AnalyzerRegistry = createAnalyzerRegistry([
+  detectAnalyzer,
+  shotsAnalyzer,
+  facesAnalyzer,
+]);
+
+export { ANALYSIS_EVENTS } from './detect.ts';
+export { FRAME_FACES } from './faces.ts';
+export { CUTS } from './shots.ts';
