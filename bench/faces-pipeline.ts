@@ -29,6 +29,8 @@ async function run(
       ...config,
       modelId: 'yolox-nano',
       faces: { ...config.faces, enabled: faces },
+      // Video analyzers only: faces on versus off, as before analyzers were plugins.
+      analyzers: faces ? ['detect', 'shots', 'faces'] : ['detect'],
     });
     const source = parseSource(CLIP);
     const s = await runAnalysisJob(runtime, { source, sourceId: makeSourceId(source), fps, shots: faces });

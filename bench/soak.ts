@@ -47,6 +47,8 @@ export async function benchSoak(): Promise<Record<string, unknown>> {
     modelId: 'yolox-nano',
     // The object pipeline alone, comparable with earlier runs: faces have their own bench (faces).
     faces: { enabled: false },
+    // Video analyzers only (audio has its own bench): the same work as before analyzers were plugins.
+    analyzers: ['detect', 'shots'],
   });
   const manager = createSourceManager({ runtime, dataDir, maxConcurrent: SOURCES });
   const samples: Array<{ min: number; rssMiB: number; fds: number; ffmpeg: number; running: number }> = [];

@@ -112,6 +112,8 @@ export async function benchSourcesLoad(): Promise<Record<string, unknown>> {
     modelId: 'yolox-nano',
     // The object pipeline alone, comparable with earlier runs: faces have their own bench (faces).
     faces: { enabled: false },
+    // Video analyzers only (audio has its own bench): the same work as before analyzers were plugins.
+    analyzers: ['detect', 'shots'],
   });
   const capacity = await modelCapacity(path.join(modelsDir, 'detector/yolox_nano.onnx'));
   console.log(

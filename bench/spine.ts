@@ -126,6 +126,8 @@ export async function benchSpine(): Promise<Record<string, unknown>> {
       modelId: 'yolox-nano',
       // The spine is the object pipeline; faces have their own bench (faces).
       faces: { enabled: false },
+      // Video analyzers only (audio has its own bench): the same work as before analyzers were plugins.
+      analyzers: ['detect', 'shots'],
     });
     const s = await runAnalysisJob(runtime, { source, sourceId: makeSourceId(source), fps: 10 });
     const c = s.analysisFps;
