@@ -164,3 +164,105 @@ export { createAnalyzerRegistry, parseAnalyzerList } from './src/analyzers/regis
 export type { AnalyzerRegistry } from './src/analyzers/registry.ts';
 export { createAnalyzerHost } from './src/analyzers/host.ts';
 export type { AnalyzerHost, AnalyzerHostOptions, AnalyzerFailure } from './src/analyzers/host.ts';
+
+// speech recognition (issue 9): inference/src/asr
+export {
+  ASR_MODEL_SETS,
+  asrAnalyzer,
+  asrConfigSchema,
+  createAsrAnalyzer,
+  createPocketsphinxTranscriber,
+  createSherpaWhisperTranscriber,
+  createSherpaZipformerTranscriber,
+  createTranscriber,
+  findLocalModelSet,
+  resolveModelSet,
+  wordErrorRate,
+} from './src/asr/index.ts';
+export type {
+  AsrAnalyzerOptions,
+  AsrConfig,
+  AsrEngineChoice,
+  AsrEngineId,
+  AsrModelSet,
+  AsrWord,
+  CreateTranscriberOptions,
+  PartialResult,
+  TranscribeResult,
+  Transcriber,
+  TranscriberInfo,
+  TranscriptLiveData,
+  TranscriptSegmentRow,
+  TranscriptStream,
+  WerResult,
+} from './src/asr/index.ts';
+
+// speakers (issue 9)
+export {
+  clusterSpeakerEmbeddings,
+  createSpeakerClusterer,
+  DEFAULT_LINK_OPTIONS,
+  DEFAULT_SPEAKER_CLUSTER_OPTIONS,
+  linkSpeakers,
+  speakerForSegment,
+  speakersAnalyzer,
+  speakersConfigSchema,
+} from './src/speakers/index.ts';
+export type {
+  FaceTrackSpan,
+  LinkOptions,
+  LinkTurn,
+  SpeakerAssignment,
+  SpeakerClusterer,
+  SpeakerClusterOptions,
+  SpeakerLink,
+  SpeakerLiveData,
+  SpeakerRow,
+  SpeakersConfig,
+  SpeakerTurnRow,
+} from './src/speakers/index.ts';
+export {
+  DEFAULT_SPEAKER_EMBEDDER_ID,
+  DEFAULT_SPEAKER_SEGMENTATION_ID,
+} from './src/models/manifest-speakers.ts';
+
+// audio analyzers (issue 9): inference/src/audio (VAD, loudness, sound events, speech rate)
+export {
+  AUDIO_ANALYZERS,
+  AUDIOSET_CLASSES,
+  createLoudnessMeter,
+  createSoundEventTracker,
+  createSpeechHysteresis,
+  DEFAULT_TRACKER_OPTIONS,
+  loadAudioSetLabels,
+  loadVocabulary,
+  logMel,
+  loudnessAnalyzer,
+  loudnessConfigSchema,
+  resolveVocabulary,
+  SILENT_LUFS,
+  soundsAnalyzer,
+  soundsConfigSchema,
+  speechRate,
+  speechRateAnalyzer,
+  speechRateConfigSchema,
+  vadAnalyzer,
+  vadConfigSchema,
+} from './src/audio/index.ts';
+export type {
+  AudioEventLiveData,
+  AudioEventRow,
+  AudioSetLabel,
+  LoudnessConfig,
+  LoudnessRow,
+  LoudnessSecond,
+  SoundEvent,
+  SoundsConfig,
+  SpeechLiveData,
+  SpeechRateConfig,
+  SpeechRateRow,
+  SpeechSegmentRow,
+  VadConfig,
+  Vocabulary,
+  VocabularyEvent,
+} from './src/audio/index.ts';

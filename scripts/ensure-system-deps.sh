@@ -6,6 +6,7 @@
 #   nginx + libnginx-mod-rtmp                  RTMP and HLS test server
 #   python3-gi + gir1.2-gst-rtsp-server-1.0    GStreamer RTSP test server (+ the plugins it needs)
 #   srt-tools                                  srt-live-transmit, the SRT test relay
+#   pocketsphinx + pocketsphinx-en-us          the download-free speech recogniser (asr analyzer)
 # Without root or apt it says what is missing: ffmpeg then falls back to the copy bundled through
 # npm, and the tests that need a missing server are skipped with that reason.
 set -euo pipefail
@@ -18,6 +19,8 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 /usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0")' >/dev/null 2>&1 ||
   missing+=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)
 command -v srt-live-transmit >/dev/null 2>&1 || missing+=(srt-tools)
+[ -x /usr/bin/pocketsphinx_continuous ] || missing+=(pocketsphinx)
+[ -d /usr/share/pocketsphinx/model/en-us/en-us ] || missing+=(pocketsphinx-en-us)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat, writeFile, copyFile, mkdir } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILTIN_MODELS, createModelRegistry, type ModelSpec } from '@aima/inference';
+import { BUILTIN_MODELS, DOWNLOAD_ONLY_MODELS, createModelRegistry, type ModelSpec } from '@aima/inference';
 import { MODELS_DIR } from './helpers.ts';
 
 const yolox = BUILTIN_MODELS.find((m) => m.id === 'yolox-nano')!;
@@ -55,9 +55,13 @@ describe('model registry', () => {
     const list = await reg.list();
     const builtin = new Set(BUILTIN_MODELS.map((m) => m.id));
     expect(list.filter((m) => builtin.has(m.spec.id)).every((m) => m.origin === 'models-dir')).toBe(true);
-    // Download-only embedders are known (pullable) but not present here.
+    // Download-only models (stronger face embedders, ASR and speaker sets) are known (pullable) but
+    // not present here.
     const extra = list.filter((m) => !builtin.has(m.spec.id));
-    expect(extra.map((m) => m.spec.id)).toEqual(['sface-2021dec', 'arcface-w600k-mbf']);
+    expect(extra.map((m) => m.spec.id)).toEqual(DOWNLOAD_ONLY_MODELS.map((m) => m.id));
+    expect(extra.map((m) => m.spec.id)).toEqual(
+      expect.arrayContaining(['sface-2021dec', 'arcface-w600k-mbf']),
+    );
     expect(extra.every((m) => m.origin === null)).toBe(true);
   });
 

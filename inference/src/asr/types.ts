@@ -1,0 +1,102 @@
+// Speech recognition types (issue 9). The record shapes mirror TranscriptSegmentRecord and
+// TranscriptWord of storage/src/audio-types.ts field for field: storage depends on inference, so
+// inference cannot import them, and the rows we emit must be assignable to them structurally.
+
+/** Engines the `asr` analyzer can drive. */
+export type AsrEngineId = 'pocketsphinx' | 'sherpa-whisper' | 'sherpa-zipformer';
+
+/** One recognised word, on the wall clock (ms). */
+export interface AsrWord {
+  readonly word: string;
+  readonly startTs: number;
+  readonly endTs: number;
+  /** 0..1; engines without word confidences give the utterance's. */
+  readonly confidence: number;
+}
+
+/** What an engine says about one utterance. */
+export interface TranscribeResult {
+  readonly text: string;
+  /** BCP-47-ish code ('en'); '' when unknown. */
+  readonly language: string;
+  /** 0..1 (mean word posterior, or the engine's nearest equivalent). */
+  readonly confidence: number;
+  /** In order, times increasing; empty when the engine gives no word times. */
+  readonly words: readonly AsrWord[];
+}
+
+/** A partial hypothesis of a streaming engine while speech goes on. */
+export interface PartialResult {
+  readonly text: string;
+  /** The engine detected the end of an utterance (streaming endpoint). */
+  readonly endpoint: boolean;
+}
+
+/** What an engine can do, for the UI and for choosing how to drive it. */
+export interface TranscriberInfo {
+  readonly engine: AsrEngineId;
+  /** Human label, e.g. 'pocketsphinx (weak, English only)'. */
+  readonly label: string;
+  /** Language codes it can recognise; ['*'] for multilingual models. */
+  readonly languages: readonly string[];
+  /** Words carry their own start/end times (otherwise only the utterance span is known). */
+  readonly wordTimes: boolean;
+  /** Words carry their own confidences (otherwise the utterance's). */
+  readonly wordConfidences: boolean;
+  /** Accepts audio chunk by chunk and yields partial results. */
+  readonly streaming: boolean;
+  /** Longest utterance it takes in one piece (Infinity when unbounded). */
+  readonly maxUtteranceMs: number;
+}
+
+/** Audio fed to a streaming engine while an utterance is open. */
+export interface TranscriptStream {
+  /** Appends 16 kHz mono samples; returns the current hypothesis (null when unchanged). */
+  accept(samples: Float32Array): PartialResult | null;
+  /** Ends the utterance: the final result over everything accepted, times from `startTs`. */
+  finish(): TranscribeResult;
+  close(): void;
+}
+
+/** One speech recogniser. Owns its engine (process, native recognizer); close() is idempotent. */
+export interface Transcriber {
+  readonly info: TranscriberInfo;
+  readonly closed: boolean;
+  /**
+   * Recognises one utterance of 16 kHz mono float samples whose first sample is at wall-clock
+   * `startTs`; word times are `startTs` + sample offset.
+   */
+  transcribe(samples: Float32Array, startTs: number, signal?: AbortSignal): Promise<TranscribeResult>;
+  /** Streaming engines only: a stream for one open utterance starting at `startTs`. */
+  openStream?(startTs: number): TranscriptStream;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** A transcript segment row (table `transcript_segments`); see TranscriptSegmentRecord. */
+export interface TranscriptSegmentRow {
+  readonly sourceId: string;
+  readonly segmentId: string;
+  readonly startTs: number;
+  readonly endTs: number;
+  readonly text: string;
+  readonly language: string;
+  readonly confidence: number;
+  readonly engine: string;
+  readonly speakerId: string;
+  readonly personId: string;
+  readonly words: readonly AsrWord[];
+}
+
+/** Live message data (`kind: 'transcript'`). */
+export interface TranscriptLiveData {
+  readonly segmentId: string;
+  readonly partial: boolean;
+  readonly text: string;
+  readonly startTs?: number;
+  readonly endTs?: number;
+  readonly language?: string;
+  readonly confidence?: number;
+  readonly engine?: string;
+  readonly words?: readonly AsrWord[];
+}
