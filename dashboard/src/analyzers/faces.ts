@@ -43,6 +43,7 @@ export const facesAnalyzer: AnalyzerDefinition<z.infer<typeof FacesConfig>> = {
   defaultOn: true,
   produces: [
     { table: 'faces', live: 'frame', lane: 'faces' },
+    // Stored by the persons service; emitted (transient) as { faceTrackId, personId, startTs, endTs }.
     { table: 'appearances', live: '', lane: 'faces' },
   ],
   async create(ctx, cfg) {
@@ -53,6 +54,13 @@ export const facesAnalyzer: AnalyzerDefinition<z.infer<typeof FacesConfig>> = {
       sourceId: ctx.sourceId,
       still: cfg.still,
       onWrite,
+      // Stored by the persons service; passed on (transient) to consumers such as speakers.
+      onAppearance: (a) =>
+        ctx.emit({
+          table: 'appearances',
+          transient: true,
+          rows: [{ faceTrackId: a.appearanceId, personId: a.personId, startTs: a.startTs, endTs: a.endTs }],
+        }),
     });
     const keeper = createFrameKeeper();
     const steps: Promise<void>[] = [];

@@ -1,5 +1,14 @@
 // The built-in analyzers: one line each. Order is dependency order (producers first).
-import { createAnalyzerRegistry, type AnalyzerRegistry } from '@aima/inference';
+import {
+  asrAnalyzer,
+  createAnalyzerRegistry,
+  speakersAnalyzer,
+  speechRateAnalyzer,
+  loudnessAnalyzer,
+  soundsAnalyzer,
+  vadAnalyzer,
+  type AnalyzerRegistry,
+} from '@aima/inference';
 import { detectAnalyzer } from './detect.ts';
 import { facesAnalyzer } from './faces.ts';
 import { shotsAnalyzer } from './shots.ts';
@@ -8,6 +17,12 @@ export const ANALYZERS: AnalyzerRegistry = createAnalyzerRegistry([
   detectAnalyzer,
   shotsAnalyzer,
   facesAnalyzer,
+  vadAnalyzer,
+  loudnessAnalyzer,
+  soundsAnalyzer,
+  asrAnalyzer,
+  speakersAnalyzer,
+  speechRateAnalyzer,
 ]);
 
 export { ANALYSIS_EVENTS } from './detect.ts';

@@ -27,6 +27,8 @@ export interface FaceStageOptions {
   /** Image folders: every face is its own appearance (no tracking across images). */
   readonly still: boolean;
   readonly onWrite?: (ms: number) => void;
+  /** Each finished face track once it has its person (speakers link voices to visible persons). */
+  readonly onAppearance?: (a: AppearanceRecord) => Promise<void>;
 }
 
 export interface FaceTotals {
@@ -88,6 +90,7 @@ export function createFaceStage(store: Store, deps: FaceDeps, opts: FaceStageOpt
       });
       media.delete(s.faceTrackId);
       appearances++;
+      await opts.onAppearance?.(a);
       if (a.personId !== '') persons.add(a.personId);
       // Remembered briefly so the live overlay keeps the name on a track that blinked out.
       assigned.set(s.faceTrackId, a);
