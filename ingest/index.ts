@@ -25,6 +25,7 @@ export { snapshot } from './src/snapshot.ts';
 export type { Snapshot, SnapshotOptions } from './src/snapshot.ts';
 export { decodeVideo } from './src/decode-video.ts';
 export { decodeAudio } from './src/decode-audio.ts';
+export { AUDIO_SAMPLE_RATE } from './src/ffmpeg/args.ts';
 export { decodeImages, listImages, isImageFile, IMAGE_EXTENSIONS } from './src/images.ts';
 export type { DecodeImagesOptions, ImageFolderStream, ImageFrame } from './src/images.ts';
 export { startRecorder } from './src/recorder/recorder.ts';
@@ -48,5 +49,7 @@ export type {
   LiveErrorInfo,
   LiveGap,
   LiveStats,
+  LiveAudio,
+  LiveAudioOptions,
 } from './src/live/types.ts';
 export type { BackoffPolicy } from './src/live/backoff.ts';

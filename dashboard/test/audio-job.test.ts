@@ -126,8 +126,8 @@ describe('audio analyzers in analysis jobs', () => {
     // Frames of the same job share the epoch: the detections around that moment are there too.
     const dets = await runtime.store.listDetections({
       sourceId: 'glass',
-      fromTs: ev!.startTs - 1000,
-      toTs: ev!.startTs + 1000,
+      from: ev!.startTs - 1000,
+      to: ev!.startTs + 1000,
     });
     expect(dets.length).toBeGreaterThan(0);
   });

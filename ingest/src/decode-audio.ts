@@ -1,98 +1,102 @@
+import { AudioClock } from './audio-clock.ts';
 import { createDecodeStream, createEmptyStream } from './decode-stream.ts';
-import { abortedError } from './failure.ts';
-import { AUDIO_SAMPLE_RATE, audioArgs } from './ffmpeg/args.ts';
+import { abortedError, failureError } from './failure.ts';
+import { audioArgs } from './ffmpeg/args.ts';
+import { decodableCodecs } from './ffmpeg/codecs.ts';
 import { detectFeatures } from './ffmpeg/features.ts';
 import { resolveFfmpeg } from './ffmpeg/resolve.ts';
 import { probeSource } from './probe.ts';
-import { readRecords } from './record-reader.ts';
+import type { ProbeResult } from './probe.ts';
 import { checkOptions, endOfStreamError, launch } from './session-setup.ts';
+import { audioTrack } from './tracks.ts';
 import type { AudioChunk, DecodeAudioOptions, DecodeStream, SourceRef } from './types.ts';
-
-interface RawChunk {
-  readonly samples: Float32Array;
-  readonly firstSample: number;
-}
-
-const BYTES_PER_SAMPLE = 4;
 
 /**
  * Decode a source's audio into 16 kHz mono float32 chunks of `chunkSamples` samples (the last
- * one may be shorter), probing it first. `ptsMs` counts samples from the start (sample / 16).
- * A source without audio yields an empty stream. Abort and overflow behave as in decodeVideo:
- * aborting makes iteration throw INGEST_ABORTED after ffmpeg is reaped.
+ * one may be shorter), probing it first. A file's `ptsMs` counts from the container's start, the
+ * clock decodeVideo's frames use, so a sound and the frame showing its cause carry the same time
+ * (audio starting after the video, or mp4 encoder priming, shows as a first ptsMs above 0). A live
+ * source counts from its first chunk. Timestamps never run backwards and chunks never overlap, even
+ * when the sample rate changes mid-stream.
+ *
+ * A source without audio yields an empty stream; an audio codec this ffmpeg cannot decode throws
+ * INGEST_AUDIO_UNSUPPORTED; audio that fails to decode ends iteration with
+ * INGEST_AUDIO_DECODE_FAILED (damaged packets in between are skipped and decoding goes on). Abort
+ * and overflow behave as in decodeVideo: aborting makes iteration throw INGEST_ABORTED after ffmpeg
+ * is reaped.
+ *
+ * Files are decoded by a process of their own even when their video is decoded too: reading a
+ * file twice is cheap, and two processes keep backpressure independent (one ffmpeg writing two
+ * pipes blocks both when either consumer stalls).
  */
 export async function decodeAudio(
   src: SourceRef,
   opts: DecodeAudioOptions = {},
 ): Promise<DecodeStream<AudioChunk>> {
   checkOptions(opts);
-  const chunkSamples = opts.chunkSamples ?? 8000;
-  if (!(Number.isInteger(chunkSamples) && chunkSamples >= 1)) {
-    throw new RangeError('chunkSamples must be an integer >= 1');
-  }
+  const chunkSamples = checkChunkSamples(opts.chunkSamples);
   if (opts.signal?.aborted) throw abortedError(src, opts.signal.reason);
 
   const { ffmpeg } = resolveFfmpeg();
-  const [probed, features] = await Promise.all([
+  const [probed, features, codecs] = await Promise.all([
     probeSource(src, opts.signal ? { signal: opts.signal } : {}),
     detectFeatures(ffmpeg),
+    decodableCodecs(ffmpeg),
   ]);
   const { info } = probed;
   if (info.audio === null) return createEmptyStream(info);
+  assertAudioDecodable(src, probed, codecs);
 
   const live = src.live || info.durationMs === null;
-  const epochMs = opts.epochMs ?? Date.now();
+  const clock = new AudioClock();
   const args = audioArgs(src, features, {
     streamIndex: info.audio.index,
     ...(opts.durationMs !== undefined ? { durationMs: opts.durationMs } : {}),
+    copyTimestamps: !live,
+    ...(opts.realtime ? { realtime: true } : {}),
   });
-  const proc = await launch(src, ffmpeg, args, opts.signal);
-  let samplesRead = 0;
+  const proc = await launch(src, ffmpeg, args, opts.signal, (line) => clock.onLine(line));
+  void proc.stderrDone.then(() => clock.end());
 
-  return createDecodeStream<RawChunk, AudioChunk>({
-    src,
-    info,
-    proc,
-    capacity: opts.highWaterMark ?? 8,
-    policy: opts.overflow ?? (live ? 'drop-oldest' : 'block'),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    pump: (session) =>
-      readRecords(
-        proc.stdout,
-        {
-          recordBytes: chunkSamples * BYTES_PER_SAMPLE,
-          partialTail: { alignBytes: BYTES_PER_SAMPLE },
-          discarding: () => session.stopping,
-        },
-        async (bytes) => {
-          // Each record is a fresh, 4-byte aligned buffer: view it, no copy. (f32le read as
-          // native floats: every platform Node ships prebuilt binaries for is little-endian.)
-          const samples = new Float32Array(
-            bytes.buffer,
-            bytes.byteOffset,
-            bytes.byteLength / BYTES_PER_SAMPLE,
-          );
-          const firstSample = samplesRead;
-          samplesRead += samples.length;
-          await session.put({ samples, firstSample });
-        },
-      ),
-    toItem: (raw, seq) => {
-      const ptsMs = samplesToMs(raw.firstSample);
-      return { seq, ptsMs, ts: epochMs + ptsMs, sampleRate: AUDIO_SAMPLE_RATE, samples: raw.samples };
-    },
-    finalize: (exit) =>
-      endOfStreamError(src, proc, exit, {
-        live,
-        durationMs: info.durationMs,
-        limitMs: opts.durationMs,
-        lastMs: samplesRead === 0 ? null : samplesToMs(samplesRead),
-        toleranceMs: 1000,
-      }),
-  });
+  return createDecodeStream(
+    audioTrack({
+      src,
+      info,
+      proc,
+      stream: proc.stdout,
+      chunkSamples,
+      clock,
+      originMs: live ? undefined : probed.startMs,
+      epochMs: opts.epochMs ?? Date.now(),
+      capacity: opts.highWaterMark ?? 8,
+      policy: opts.overflow ?? (live ? 'drop-oldest' : 'block'),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      finalize: (exit, lastMs) =>
+        endOfStreamError(src, proc, exit, {
+          live,
+          durationMs: info.durationMs,
+          limitMs: opts.durationMs,
+          lastMs,
+          toleranceMs: 1000,
+          audio: true,
+        }),
+    }),
+  );
 }
 
-/** Sample index → ms, rounded to 0.1 ms. */
-function samplesToMs(sample: number): number {
-  return Math.round((sample * 10_000) / AUDIO_SAMPLE_RATE) / 10;
+/** Samples per chunk: default 8000 (0.5 s); RangeError unless an integer >= 1. */
+export function checkChunkSamples(value: number | undefined): number {
+  const n = value ?? 8000;
+  if (!(Number.isInteger(n) && n >= 1)) throw new RangeError('chunkSamples must be an integer >= 1');
+  return n;
+}
+
+/** INGEST_AUDIO_UNSUPPORTED when ffmpeg has no decoder for the probed audio codec. */
+export function assertAudioDecodable(src: SourceRef, probed: ProbeResult, codecs: ReadonlySet<string>): void {
+  const audio = probed.info.audio;
+  if (audio === null) return;
+  // An empty set means `-codecs` could not be read: let ffmpeg itself decide.
+  if (probed.audioCodecKnown && (codecs.size === 0 || codecs.has(audio.codec))) return;
+  const tag = probed.audioCodecKnown ? audio.codec : 'unknown codec';
+  throw failureError(src, { code: 'INGEST_AUDIO_UNSUPPORTED', detail: `${tag} (stream ${audio.index})` });
 }

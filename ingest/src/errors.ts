@@ -8,7 +8,9 @@ export type IngestErrorCode =
   | 'INGEST_TRUNCATED'
   | 'INGEST_DECODE_FAILED'
   | 'INGEST_UNREACHABLE'
-  | 'INGEST_ABORTED';
+  | 'INGEST_ABORTED'
+  | 'INGEST_AUDIO_UNSUPPORTED'
+  | 'INGEST_AUDIO_DECODE_FAILED';
 
 /** HTTP status and CLI exit code for each code, in one place (exit codes: docs/conventions.md). */
 export const ingestErrorInfo: Readonly<Record<IngestErrorCode, { httpStatus: number; exitCode: number }>> =
@@ -22,6 +24,8 @@ export const ingestErrorInfo: Readonly<Record<IngestErrorCode, { httpStatus: num
     INGEST_DECODE_FAILED: { httpStatus: 422, exitCode: 4 },
     INGEST_UNREACHABLE: { httpStatus: 502, exitCode: 5 },
     INGEST_ABORTED: { httpStatus: 499, exitCode: 130 },
+    INGEST_AUDIO_UNSUPPORTED: { httpStatus: 422, exitCode: 4 },
+    INGEST_AUDIO_DECODE_FAILED: { httpStatus: 422, exitCode: 4 },
   });
 
 /**

@@ -15,6 +15,8 @@ const WHAT: Readonly<Record<IngestErrorCode, string>> = {
   INGEST_DECODE_FAILED: 'decoding failed for',
   INGEST_UNREACHABLE: 'cannot reach',
   INGEST_ABORTED: 'aborted',
+  INGEST_AUDIO_UNSUPPORTED: 'no decoder for the audio of',
+  INGEST_AUDIO_DECODE_FAILED: 'audio could not be decoded from',
 };
 
 /**

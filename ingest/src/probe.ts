@@ -21,6 +21,15 @@ export interface ProbeResult {
   readonly info: MediaInfo;
   /** A single picture (jpeg/png/...), not a video. */
   readonly stillImage: boolean;
+  /**
+   * The container's start time (ms; the earliest stream's first PTS), 0 when unknown. Decoders
+   * run ffmpeg with -copyts on files and subtract this, so every stream is on one clock.
+   */
+  readonly startMs: number;
+  /** The video stream's first PTS (ms, same clock as startMs); null when unknown or no video. */
+  readonly videoStartMs: number | null;
+  /** Can this ffmpeg decode the audio stream's codec? (ffprobe names codecs it has no decoder for.) */
+  readonly audioCodecKnown: boolean;
 }
 
 // Only the fields we use; everything is optional because ffprobe omits what it does not know.
@@ -37,13 +46,16 @@ const Stream = z.object({
   pix_fmt: z.string().optional(),
   sample_rate: num,
   channels: z.number().optional(),
+  start_time: num,
   disposition: z.record(z.number()).optional(),
   tags: z.record(z.string()).optional(),
   side_data_list: z.array(z.object({ rotation: num }).passthrough()).optional(),
 });
 const FfprobeJson = z.object({
   streams: z.array(Stream).default([]),
-  format: z.object({ format_name: z.string().optional(), duration: num, size: num }).default({}),
+  format: z
+    .object({ format_name: z.string().optional(), duration: num, size: num, start_time: num })
+    .default({}),
 });
 type FfprobeStream = z.infer<typeof Stream>;
 type FfprobeOutput = z.infer<typeof FfprobeJson>;
@@ -115,9 +127,14 @@ export function toProbeResult(json: FfprobeOutput, live: boolean): ProbeResult {
     video: video ? toVideo(video) : null,
     audio: audio ? toAudio(audio) : null,
   });
+  const startSec = toNumber(json.format.start_time);
   return {
     info,
     stillImage: video !== undefined && /^image2$|_pipe$/.test(formatName),
+    startMs: startSec === null ? 0 : toMs(startSec),
+    videoStartMs: video ? nullableMs(toNumber(video.start_time)) : null,
+    // ffprobe says "unknown"/"none" for a codec id it cannot name (a wav with an unknown format tag).
+    audioCodecKnown: audio !== undefined && !['unknown', 'none', undefined].includes(audio.codec_name),
   };
 }
 
@@ -162,6 +179,14 @@ function rate(text: string | undefined): number | null {
   if (!m) return null;
   const value = Number(m[1]) / Number(m[2]);
   return Number.isFinite(value) && value > 0 && value <= 1000 ? value : null;
+}
+
+function toMs(seconds: number): number {
+  return Math.round(seconds * 1e6) / 1e3;
+}
+
+function nullableMs(seconds: number | null): number | null {
+  return seconds === null ? null : toMs(seconds);
 }
 
 function toNumber(v: number | string | undefined): number | null {

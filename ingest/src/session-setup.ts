@@ -5,7 +5,8 @@ import { abortedError, failureError, looksIsoBmff } from './failure.ts';
 import type { FfmpegArgs } from './ffmpeg/args.ts';
 import { startFfmpeg } from './ffmpeg/process.ts';
 import type { FfmpegExit, FfmpegProcess } from './ffmpeg/process.ts';
-import { classifyStderr } from './ffmpeg/stderr.ts';
+import { classifyAudioStderr, classifyStderr } from './ffmpeg/stderr.ts';
+import type { Classified, ClassifyContext } from './ffmpeg/stderr.ts';
 import { isNetworkSource } from './source.ts';
 import type { SourceRef } from './types.ts';
 
@@ -26,16 +27,27 @@ export function checkOptions(opts: { durationMs?: number; highWaterMark?: number
 }
 
 /** Start ffmpeg; if the signal fired meanwhile, stop it again and throw INGEST_ABORTED. */
-export async function launch(
+export function launch(
   src: SourceRef,
   ffmpegPath: string,
   args: FfmpegArgs,
   signal: AbortSignal | undefined,
   onStderrLine?: (line: string) => void,
 ): Promise<FfmpegProcess> {
+  return launchWith(src, signal, () =>
+    startFfmpeg({ ffmpegPath, args, ...(onStderrLine ? { onStderrLine } : {}) }),
+  );
+}
+
+/** launch() for any way of starting ffmpeg (one output through fluent, several spawned directly). */
+export async function launchWith(
+  src: SourceRef,
+  signal: AbortSignal | undefined,
+  start: () => Promise<FfmpegProcess>,
+): Promise<FfmpegProcess> {
   let proc: FfmpegProcess;
   try {
-    proc = await startFfmpeg({ ffmpegPath, args, ...(onStderrLine ? { onStderrLine } : {}) });
+    proc = await start();
   } catch (err) {
     const missing = err instanceof Error && 'code' in err && (err.code === 'ENOENT' || err.code === 'EACCES');
     throw new IngestError(
@@ -61,6 +73,8 @@ export interface EndContext {
   readonly lastMs: number | null;
   /** How far before the expected end decoding may stop without counting as truncated. */
   readonly toleranceMs: number;
+  /** An audio decode: failures that are not about the container are the audio's own. */
+  readonly audio?: boolean;
 }
 
 /**
@@ -77,8 +91,9 @@ export function endOfStreamError(
   if (exit.killedByUs) return null;
   const log = proc.stderr;
   const classifyCtx = { network: isNetworkSource(src), isoBmff: looksIsoBmff(src) };
+  const classify = ctx.audio ? classifyAudio : classifyStderr;
   if (exit.code !== 0) {
-    const failure = classifyStderr(log.tail, classifyCtx);
+    const failure = classify(log.tail, classifyCtx);
     const crashed = exit.signal !== null && failure.code === 'INGEST_DECODE_FAILED';
     return failureError(src, crashed ? { ...failure, detail: `ffmpeg died of ${exit.signal}` } : failure);
   }
@@ -87,9 +102,22 @@ export function endOfStreamError(
   const lastMs = ctx.lastMs ?? -Infinity;
   if (lastMs >= expectedMs - ctx.toleranceMs) return null;
   const reached = ctx.lastMs === null ? 'no frames decoded' : `stopped at ${(lastMs / 1000).toFixed(1)} s`;
-  const detail = classifyStderr(log.tail, classifyCtx).detail;
+  const verdict = classify(log.tail, classifyCtx);
+  const detail = verdict.detail;
   return failureError(src, {
-    code: 'INGEST_TRUNCATED',
+    // The probe read the container fine, so an audio decode that stops early without the
+    // container being cut short is the audio's own fault.
+    code:
+      ctx.audio && verdict.code !== 'INGEST_TRUNCATED' ? 'INGEST_AUDIO_DECODE_FAILED' : 'INGEST_TRUNCATED',
     detail: `${detail ?? 'decoding stopped early'}; ${reached} of ${(expectedMs / 1000).toFixed(1)} s`,
   });
+}
+
+/** An audio decode's failure: a container problem keeps its code, anything else is the audio's. */
+function classifyAudio(lines: readonly string[], ctx: ClassifyContext): Classified {
+  const failure = classifyAudioStderr(lines, ctx);
+  if (failure.code === 'INGEST_DECODE_FAILED' || failure.code === 'INGEST_NOT_MEDIA') {
+    return { ...failure, code: 'INGEST_AUDIO_DECODE_FAILED' };
+  }
+  return failure;
 }

@@ -62,13 +62,19 @@ export interface Frame {
   readonly receivedAt?: number;
 }
 
-/** 16 kHz mono float32 PCM in [-1, 1]. */
+/**
+ * 16 kHz mono float32 PCM in [-1, 1]. `ptsMs`/`ts` are the time of the first sample, on the same
+ * clock as the frames of the same source (a file's chunks and frames share its start; a live
+ * source's share its wall clock).
+ */
 export interface AudioChunk {
   readonly seq: number;
   readonly ptsMs: number;
   readonly ts: number;
   readonly sampleRate: number;
   readonly samples: Float32Array;
+  /** Wall-clock ms (fractional) when ffmpeg handed the chunk's last sample over. */
+  readonly receivedAt?: number;
 }
 
 /**
@@ -106,6 +112,8 @@ export interface DecodeVideoOptions {
 export interface DecodeAudioOptions {
   /** Samples per chunk at 16 kHz (default 8000 = 0.5 s). */
   readonly chunkSamples?: number;
+  /** Read a file at its native rate (-re), to simulate a live source. */
+  readonly realtime?: boolean;
   readonly durationMs?: number;
   readonly epochMs?: number;
   readonly highWaterMark?: number;

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { FfmpegFeatures } from '../src/ffmpeg/args.ts';
 import {
   audioArgs,
+  avArgs,
+  multiArgv,
   ffprobeArgs,
   fitSize,
   sourceInputOptions,
@@ -111,10 +113,38 @@ describe('video and audio arguments', () => {
     for (const opt of ['-re', '-rtsp_transport', '-timeout']) expect(argv.indexOf(opt)).toBeLessThan(i);
   });
 
-  it('decodes audio to 16 kHz mono f32le', () => {
+  it('decodes audio to 16 kHz mono f32le in the filter graph, ashowinfo last', () => {
     expect(audioArgs(file, modern, { streamIndex: 1, durationMs: 1500 }).outputOptions).toEqual([
-      ...['-map', '0:1', '-vn', '-sn', '-dn', '-ac', '1', '-ar', '16000', '-t', '1.500', '-f', 'f32le'],
+      ...['-map', '0:1', '-vn', '-sn', '-dn'],
+      ...['-af', 'aresample=16000:async=1,aformat=sample_fmts=flt:channel_layouts=mono,ashowinfo'],
+      ...['-t', '1.500', '-f', 'f32le'],
     ]);
+    const argv = toArgv(audioArgs(file, modern, { streamIndex: 0, copyTimestamps: true, realtime: true }));
+    expect(argv.indexOf('-copyts')).toBeLessThan(argv.indexOf('-i'));
+    expect(argv.indexOf('-re')).toBeLessThan(argv.indexOf('-i'));
+  });
+
+  it('A/V: one input, video to pipe:1 and audio to pipe:3', () => {
+    const src = { kind: 'rtmp' as const, input: 'rtmp://127.0.0.1/live/x' };
+    const argv = multiArgv(
+      avArgs(src, modern, {
+        video: { streamIndex: 0, size: { width: 4, height: 2 }, pixelFormat: 'rgb24' },
+        audio: { streamIndex: 1 },
+        threads: 1,
+      }),
+    );
+    expect(argv.filter((a) => a === '-i')).toHaveLength(1);
+    const audioAt = argv.indexOf('pipe:3');
+    const videoAt = argv.indexOf('pipe:1');
+    expect(videoAt).toBeGreaterThan(argv.indexOf('0:0'));
+    expect(audioAt).toBeGreaterThan(argv.indexOf('0:1'));
+    expect(argv.indexOf('0:1')).toBeGreaterThan(videoAt);
+    expect(argv.slice(-3)).toEqual(['-f', 'f32le', 'pipe:3']);
+    // Audio only: no stdout output at all.
+    const audioOnly = multiArgv(avArgs(src, modern, { audio: { streamIndex: 0 } }));
+    expect(audioOnly).not.toContain('pipe:1');
+    expect(audioOnly.at(-1)).toBe('pipe:3');
+    expect(() => avArgs(src, modern, {})).toThrow(RangeError);
   });
 
   it('asks ffprobe for JSON', () => {

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { decodeAudio, probe, type Frame, type LiveStateChange, type SourceRef } from '@aima/ingest';
+import {
+  decodeAudio,
+  probe,
+  type AudioChunk,
+  type Frame,
+  type LiveStateChange,
+  type SourceRef,
+} from '@aima/ingest';
 import {
   createAnalyzerHost,
   type AnalysisEvent,
@@ -306,8 +313,15 @@ export async function runAnalysisJob(deps: JobRuntime, opts: AnalysisJobOptions)
     const input = detector.spec.input!;
     const decodeSize = h.has('faces') ? Math.max(input.width, input.height, FACE_DECODE_SIZE) : 0;
 
-    const videoLoop = async (): Promise<void> => {
-      if (!hasVideo) return;
+    // Live sources: one connection, one ffmpeg for frames and audio. Files read their audio with
+    // a second ffmpeg (reading a file twice is cheap, and backpressure stays independent).
+    const liveAudio = src.live && h.wantsAudio;
+    const audioFailed = (err: unknown): void => {
+      const f = { analyzer: 'audio', ...errorFields(err) };
+      inputFailures.push(f);
+      reportFailure(f);
+    };
+    if (hasVideo || liveAudio) {
       frameSource = await openFrameSource(src, {
         fps: opts.fps,
         maxWidth: decodeSize || input.width,
@@ -333,8 +347,19 @@ export async function runAnalysisJob(deps: JobRuntime, opts: AnalysisJobOptions)
                 onSegment: (seg) => store.insertRecordings([seg]),
               }
             : undefined,
+          ...(liveAudio
+            ? {
+                audioChunkSamples: AUDIO_CHUNK_SAMPLES,
+                onAudioError: (e: { code: string; message: string }) =>
+                  audioFailed(Object.assign(new Error(e.message), { code: e.code, exitCode: 1 })),
+              }
+            : {}),
         },
       });
+    }
+
+    const videoLoop = async (): Promise<void> => {
+      if (!hasVideo || !frameSource) return;
       const frames = frameSource;
       // A live source's picture size is known once it delivered a frame.
       const { first, rest } = await peekFirst(frames);
@@ -355,7 +380,20 @@ export async function runAnalysisJob(deps: JobRuntime, opts: AnalysisJobOptions)
       }
     };
 
+    const feedAudio = async (chunks: AsyncIterable<AudioChunk>): Promise<void> => {
+      for await (const c of chunks) {
+        await h.audio(c);
+        audioMs = c.ptsMs + (c.samples.length * 1000) / c.sampleRate;
+        if (!hasVideo) progress();
+      }
+    };
     const audioLoop = async (): Promise<void> => {
+      if (liveAudio) {
+        const chunks = frameSource?.audio;
+        // The live source's own failure (unreachable, given up) is the video loop's to report.
+        if (chunks) await feedAudio(chunks).catch(() => undefined);
+        return;
+      }
       if (!hasAudio) return;
       try {
         const chunks = await decodeAudio(src, {
@@ -366,20 +404,14 @@ export async function runAnalysisJob(deps: JobRuntime, opts: AnalysisJobOptions)
           ...(opts.realtime ? { realtime: true } : {}),
         });
         try {
-          for await (const c of chunks) {
-            await h.audio(c);
-            audioMs = c.ptsMs + (c.samples.length * 1000) / c.sampleRate;
-            if (!hasVideo) progress();
-          }
+          await feedAudio(chunks);
         } finally {
           await chunks.close();
         }
       } catch (err) {
         if (opts.signal?.aborted && isAbort(err)) return;
         // Bad audio stops the audio analyzers of this source only; video goes on.
-        const f = { analyzer: 'audio', ...errorFields(err) };
-        inputFailures.push(f);
-        reportFailure(f);
+        audioFailed(err);
       }
     };
 

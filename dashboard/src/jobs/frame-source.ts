@@ -3,7 +3,9 @@ import {
   decodeVideo,
   openLiveSource,
   startRecorder,
+  type AudioChunk,
   type Frame,
+  type LiveErrorInfo,
   type LiveGap,
   type LiveStateChange,
   type MediaInfo,
@@ -18,6 +20,8 @@ export interface FrameSource extends AsyncIterable<Frame> {
   readonly info: MediaInfo | null;
   readonly dropped: number;
   readonly buffered: number;
+  /** Live sources opened with `audio`: their chunks, from the same ffmpeg as the frames. */
+  readonly audio: AsyncIterable<AudioChunk> | null;
   close(): Promise<void>;
 }
 
@@ -30,6 +34,10 @@ export interface LiveHooks {
     readonly segmentSeconds?: number;
     readonly onSegment: (r: RecordedSegment) => Promise<void>;
   };
+  /** Decode the audio too (same connection, same ffmpeg), in chunks of this many 16 kHz samples. */
+  readonly audioChunkSamples?: number;
+  /** This connection's audio cannot be decoded (video goes on). */
+  readonly onAudioError?: (e: LiveErrorInfo) => void;
 }
 
 export interface FrameSourceOptions {
@@ -67,6 +75,7 @@ export async function openFrameSource(src: SourceRef, o: FrameSourceOptions): Pr
         return d.stats.skipped;
       },
       buffered: 0,
+      audio: null,
       close: () => d.close(),
     };
   }
@@ -93,6 +102,7 @@ export async function openFrameSource(src: SourceRef, o: FrameSourceOptions): Pr
       get buffered() {
         return d.stats.buffered;
       },
+      audio: null,
       close: () => d.close(),
     };
   }
@@ -103,7 +113,9 @@ export async function openFrameSource(src: SourceRef, o: FrameSourceOptions): Pr
     signal: o.signal,
     threads: 1,
     ...(o.maxAttempts === undefined ? {} : { maxAttempts: o.maxAttempts }),
+    ...(o.live?.audioChunkSamples ? { audio: { chunkSamples: o.live.audioChunkSamples } } : {}),
   });
+  if (o.live?.onAudioError) live.on('audioError', o.live.onAudioError);
   let recorder: Recorder | null = null;
   const rec = o.live?.record;
   const writes = new Set<Promise<void>>();
@@ -142,6 +154,7 @@ export async function openFrameSource(src: SourceRef, o: FrameSourceOptions): Pr
     get buffered() {
       return 0;
     },
+    audio: live.audio,
     async close() {
       await live.close();
       // The recorder finalises its last segment (and reports it) before this resolves.

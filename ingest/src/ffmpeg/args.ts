@@ -59,12 +59,18 @@ function rtspOptions(features: FfmpegFeatures): string[] {
   return ['-rtsp_transport', 'tcp', `-${features.rtspTimeout}`, String(NETWORK_TIMEOUT_US)];
 }
 
-function ffmpegInputOptions(src: ArgSource, features: FfmpegFeatures, realtime: boolean): string[] {
+function ffmpegInputOptions(
+  src: ArgSource,
+  features: FfmpegFeatures,
+  realtime: boolean,
+  copyTimestamps: boolean,
+): string[] {
   return [
     // `level` prefixes each stderr line with [error]/[warning]/[info]: error classification and
     // "did decoding hit errors" become reliable. `info` is needed for showinfo's per-frame lines.
     ...['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'level+info'],
     ...(realtime ? ['-re'] : []),
+    ...(copyTimestamps ? ['-copyts'] : []),
     ...sourceInputOptions(src.kind, features),
   ];
 }
@@ -103,9 +109,15 @@ function evenWithin(value: number): number {
   return Math.max(2, 2 * Math.floor(value / 2 + 1e-9));
 }
 
-/** `fps` first so that scaling only touches the frames we keep; showinfo last reports their PTS. */
-export function videoFilter(size: Size, fps?: number, features?: FfmpegFeatures): string {
+/**
+ * `fps` first so that scaling only touches the frames we keep; showinfo last reports their PTS.
+ * `shiftMs` (files, decoded with -copyts) moves the video's first PTS to 0 before `fps`, whose
+ * output grid is anchored at PTS 0: the kept frames then start with the first frame, as they
+ * would without -copyts, instead of on a grid anchored wherever the container's clock began.
+ */
+export function videoFilter(size: Size, fps?: number, features?: FfmpegFeatures, shiftMs?: number): string {
   const filters = [
+    ...(shiftMs ? [`setpts=PTS-${(shiftMs / 1000).toFixed(6)}/TB`] : []),
     ...(fps === undefined ? [] : [`fps=${fps}`]),
     // Always an explicit size, even when it equals the source: a live stream may change
     // resolution mid-way, and the reader slices stdout into frames of exactly this size.
@@ -116,58 +128,151 @@ export function videoFilter(size: Size, fps?: number, features?: FfmpegFeatures)
   return filters.join(',');
 }
 
-export interface VideoArgsOptions {
+/** What one raw-video output needs. */
+export interface VideoOutputOptions {
   readonly streamIndex: number;
   readonly size: Size;
   readonly pixelFormat: PixelFormat;
   readonly fps?: number;
   readonly durationMs?: number;
+  /** Subtract this from the PTS before `fps` (see videoFilter). */
+  readonly shiftMs?: number;
+}
+
+/** What the whole input side needs (shared by every output of one ffmpeg). */
+export interface InputArgsOptions {
   readonly realtime?: boolean;
   /** Decoder threads (default: ffmpeg's choice, all cores). */
   readonly threads?: number;
+  /**
+   * Keep the container's timestamps (-copyts). Without it ffmpeg shifts timestamps by a start
+   * time that depends on which streams are mapped (a video-only run of an MPEG-TS starts at the
+   * video's first PTS, an audio-only run at the audio's), so two runs over one file would disagree
+   * by the streams' start offset. Files are decoded with it, and the caller subtracts the
+   * container's start time (the same for every run).
+   */
+  readonly copyTimestamps?: boolean;
 }
+
+export interface VideoArgsOptions extends VideoOutputOptions, InputArgsOptions {}
 
 export function videoArgs(src: ArgSource, features: FfmpegFeatures, opts: VideoArgsOptions): FfmpegArgs {
   return {
     inputOptions: [
-      ...ffmpegInputOptions(src, features, opts.realtime === true),
+      ...ffmpegInputOptions(src, features, opts.realtime === true, opts.copyTimestamps === true),
       // Before -i, so it sets the decoder's threads.
       ...(opts.threads ? ['-threads', String(opts.threads)] : []),
     ],
     input: src.input,
-    outputOptions: [
-      ...['-map', `0:${opts.streamIndex}`, '-an', '-sn', '-dn'],
-      ...['-vf', videoFilter(opts.size, opts.fps, features)],
-      // rawvideo has no timestamps, so ffmpeg would default to constant-frame-rate output and
-      // duplicate/drop frames; passthrough keeps one output frame per showinfo line.
-      ...(features.fpsMode ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough']),
-      ...['-pix_fmt', opts.pixelFormat],
-      ...durationArgs(opts.durationMs),
-      ...['-f', 'rawvideo'],
-    ],
+    outputOptions: videoOutputOptions(features, opts),
   };
 }
 
-export interface AudioArgsOptions {
+/** The part of the command line that turns the mapped video stream into raw frames. */
+function videoOutputOptions(features: FfmpegFeatures, opts: VideoOutputOptions): string[] {
+  return [
+    ...['-map', `0:${opts.streamIndex}`, '-an', '-sn', '-dn'],
+    ...['-vf', videoFilter(opts.size, opts.fps, features, opts.shiftMs)],
+    // rawvideo has no timestamps, so ffmpeg would default to constant-frame-rate output and
+    // duplicate/drop frames; passthrough keeps one output frame per showinfo line.
+    ...(features.fpsMode ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough']),
+    ...['-pix_fmt', opts.pixelFormat],
+    ...durationArgs(opts.durationMs),
+    ...['-f', 'rawvideo'],
+  ];
+}
+
+/** Every audio chunk we emit is at this rate (Hz), mono float32. */
+export const AUDIO_SAMPLE_RATE = 16_000;
+
+export interface AudioOutputOptions {
   readonly streamIndex: number;
   readonly durationMs?: number;
+}
+
+export interface AudioArgsOptions extends AudioOutputOptions, InputArgsOptions {}
+
+/**
+ * 16 kHz mono float32 in the filter graph itself, so that ashowinfo, last, reports the PTS and
+ * size of exactly the frames that reach the pipe. `async=1` keeps the sample count on the media
+ * clock (holes are filled with silence, small drift is absorbed). A mid-stream change of sample
+ * rate or layout makes ffmpeg rebuild this graph, and the resampler with it.
+ */
+export function audioFilter(): string {
+  return [
+    `aresample=${AUDIO_SAMPLE_RATE}:async=1`,
+    'aformat=sample_fmts=flt:channel_layouts=mono',
+    'ashowinfo',
+  ].join(',');
 }
 
 /** 16 kHz mono float32 little-endian PCM, what speech and audio-event models take. */
 export function audioArgs(src: ArgSource, features: FfmpegFeatures, opts: AudioArgsOptions): FfmpegArgs {
   return {
-    inputOptions: ffmpegInputOptions(src, features, false),
+    inputOptions: ffmpegInputOptions(src, features, opts.realtime === true, opts.copyTimestamps === true),
     input: src.input,
-    outputOptions: [
-      ...['-map', `0:${opts.streamIndex}`, '-vn', '-sn', '-dn'],
-      ...['-ac', '1', '-ar', String(AUDIO_SAMPLE_RATE)],
-      ...durationArgs(opts.durationMs),
-      ...['-f', 'f32le'],
-    ],
+    outputOptions: audioOutputOptions(opts),
   };
 }
 
-export const AUDIO_SAMPLE_RATE = 16_000;
+function audioOutputOptions(opts: AudioOutputOptions): string[] {
+  return [
+    ...['-map', `0:${opts.streamIndex}`, '-vn', '-sn', '-dn'],
+    ...['-af', audioFilter()],
+    ...durationArgs(opts.durationMs),
+    ...['-f', 'f32le'],
+  ];
+}
+
+/** The fd an A/V run writes its audio to (video keeps stdout, fd 1). */
+export const AUDIO_FD = 3;
+
+/** One output of a run with several: its options and the pipe (fd) it writes to. */
+export interface PipeOutput {
+  readonly fd: number;
+  readonly options: readonly string[];
+}
+
+/** A run of one ffmpeg with several piped outputs (fluent-ffmpeg cannot open fds past 2). */
+export interface MultiOutputArgs {
+  readonly inputOptions: readonly string[];
+  readonly input: string;
+  readonly outputs: readonly PipeOutput[];
+}
+
+export interface AvArgsOptions extends InputArgsOptions {
+  readonly video?: VideoOutputOptions;
+  readonly audio?: AudioOutputOptions;
+}
+
+/**
+ * One ffmpeg, one connection: raw video on fd 1 and 16 kHz audio on fd 3. Both outputs come from
+ * one input, so their timestamps share one origin. ffmpeg writes them from one thread: a reader
+ * that stops reading one pipe stalls the other, so both must be drained continuously.
+ */
+export function avArgs(src: ArgSource, features: FfmpegFeatures, opts: AvArgsOptions): MultiOutputArgs {
+  const outputs: PipeOutput[] = [];
+  if (opts.video) outputs.push({ fd: 1, options: videoOutputOptions(features, opts.video) });
+  if (opts.audio) outputs.push({ fd: AUDIO_FD, options: audioOutputOptions(opts.audio) });
+  if (outputs.length === 0) throw new RangeError('avArgs needs a video or an audio output');
+  return {
+    inputOptions: [
+      ...ffmpegInputOptions(src, features, opts.realtime === true, opts.copyTimestamps === true),
+      ...(opts.threads ? ['-threads', String(opts.threads)] : []),
+    ],
+    input: src.input,
+    outputs,
+  };
+}
+
+/** The exact argv of a multi-output run. */
+export function multiArgv(args: MultiOutputArgs): string[] {
+  return [
+    ...args.inputOptions,
+    ...['-i', args.input],
+    ...args.outputs.flatMap((o) => [...o.options, `pipe:${o.fd}`]),
+  ];
+}
 
 function durationArgs(durationMs: number | undefined): string[] {
   return durationMs === undefined ? [] : ['-t', (durationMs / 1000).toFixed(3)];

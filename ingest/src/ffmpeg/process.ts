@@ -1,11 +1,15 @@
 // The one place that touches fluent-ffmpeg. It is archived upstream, so it stays behind this
 // small interface: swapping it for child_process.spawn(ffmpeg, toArgv(args)) changes only this file.
+// Runs with several piped outputs (video on fd 1, audio on fd 3) already spawn directly: fluent
+// cannot open file descriptors past stderr.
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type { Readable, Writable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
-import type { FfmpegArgs } from './args.ts';
+import type { FfmpegArgs, MultiOutputArgs } from './args.ts';
+import { multiArgv } from './args.ts';
 import { StderrLog } from './stderr.ts';
 
 export interface FfmpegExit {
@@ -20,6 +24,8 @@ export interface FfmpegProcess {
   readonly pid: number;
   /** ffmpeg's stdout. Not reading it is real backpressure: ffmpeg blocks on the full pipe. */
   readonly stdout: Readable;
+  /** The stream of an output fd (1 is stdout); an empty, ended stream for an fd not piped. */
+  pipe(fd: number): Readable;
   /** Resolves once the process has exited and its pipes are closed (reaped, never a zombie). */
   readonly exited: Promise<FfmpegExit>;
   /** Resolves when stderr has closed: every stderr line has been delivered. */
@@ -68,10 +74,73 @@ export async function startFfmpeg(opts: StartOptions): Promise<FfmpegProcess> {
       const child = childOf(command);
       if (child === null || child.pid === undefined) return; // spawn failed: 'error' follows
       started = true;
-      resolve(new Supervised(child, stdout, log, opts.killGraceMs ?? 2000));
+      // fluent pipes child.stdout into `stdout` itself.
+      resolve(
+        new Supervised(
+          child,
+          new Map([[1, { from: child.stdout, to: stdout }]]),
+          log,
+          opts.killGraceMs ?? 2000,
+        ),
+      );
     });
     command.run();
   });
+}
+
+export interface StartPipesOptions extends Omit<StartOptions, 'args'> {
+  readonly args: MultiOutputArgs;
+}
+
+/** Spawn ffmpeg with one pipe per output fd (directly: see the note at the top). */
+export async function startFfmpegPipes(opts: StartPipesOptions): Promise<FfmpegProcess> {
+  await fs.promises.access(opts.ffmpegPath, fs.constants.X_OK);
+  const fds = opts.args.outputs.map((o) => o.fd);
+  const maxFd = Math.max(2, ...fds);
+  const stdio: Array<'ignore' | 'pipe'> = ['ignore'];
+  for (let fd = 1; fd <= maxFd; fd++) stdio.push(fd === 2 || fds.includes(fd) ? 'pipe' : 'ignore');
+  const child = spawn(opts.ffmpegPath, multiArgv(opts.args), { stdio, windowsHide: true });
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  const log = new StderrLog();
+  const onLine = opts.onStderrLine;
+  splitLines(child.stderr, (line) => {
+    log.add(line);
+    onLine?.(line);
+  });
+  const outputs = new Map<number, Output>();
+  for (const fd of fds) {
+    const from = child.stdio[fd] as Readable | null;
+    const to = new PassThrough({ emitClose: false, highWaterMark: 1 << 16 });
+    from?.pipe(to);
+    outputs.set(fd, { from, to });
+  }
+  return new Supervised(child, outputs, log, opts.killGraceMs ?? 2000);
+}
+
+/** Every line of `stream` (split like fluent-ffmpeg does: \r, \n or \r\n), as it arrives. */
+function splitLines(stream: Readable | null, onLine: (line: string) => void): void {
+  if (stream === null) return;
+  let rest = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (text: string) => {
+    const parts = (rest + text).split(/\r\n|\r|\n/);
+    rest = parts.pop() ?? '';
+    for (const line of parts) onLine(line);
+  });
+  stream.once('end', () => {
+    if (rest !== '') onLine(rest);
+    rest = '';
+  });
+}
+
+interface Output {
+  /** The child's end of the pipe. */
+  readonly from: Readable | null;
+  /** What readers get. */
+  readonly to: PassThrough;
 }
 
 function buildCommand(ffmpegPath: string, args: FfmpegArgs, stdout: Writable): ffmpeg.FfmpegCommand {
@@ -112,13 +181,16 @@ class Supervised implements FfmpegProcess {
   private hasExited = false;
   private stopping: Promise<FfmpegExit> | undefined;
 
+  readonly stdout: Readable;
+
   constructor(
     private readonly child: ChildProcess,
-    readonly stdout: PassThrough,
+    private readonly outputs: ReadonlyMap<number, Output>,
     readonly stderr: StderrLog,
     private readonly graceMs: number,
   ) {
     this.pid = child.pid ?? -1;
+    this.stdout = this.pipe(1);
     // 'close', not 'exit': it also waits for stdout/stderr to be fully read, so every frame and
     // every stderr line has been delivered when `exited` resolves.
     this.exited = new Promise((resolve) => {
@@ -141,6 +213,14 @@ class Supervised implements FfmpegProcess {
     return !this.hasExited;
   }
 
+  pipe(fd: number): Readable {
+    const out = this.outputs.get(fd);
+    if (out) return out.to;
+    const empty = new PassThrough();
+    empty.end();
+    return empty;
+  }
+
   stop(): Promise<FfmpegExit> {
     this.stopping ??= this.terminate();
     return this.stopping;
@@ -150,12 +230,13 @@ class Supervised implements FfmpegProcess {
     // Keep draining stdout into the void: an ffmpeg blocked writing a full pipe cannot act on
     // SIGTERM (its write is restarted), and 'close' needs stdout read to the end even when the
     // process has already exited on its own.
-    const out = this.child.stdout;
-    if (out) {
-      out.unpipe(this.stdout);
-      out.resume();
+    for (const { from, to } of this.outputs.values()) {
+      if (from) {
+        from.unpipe(to);
+        from.resume();
+      }
+      if (!to.writableEnded) to.end();
     }
-    if (!this.stdout.writableEnded) this.stdout.end();
     if (this.hasExited) return this.exited;
     this.killedByUs = true;
     this.child.kill('SIGTERM');

@@ -3,7 +3,10 @@
 import type { IngestErrorCode } from '../errors.ts';
 
 const TAIL_LINES = 64;
-const SHOWINFO = /^\[Parsed_showinfo_\d+ @ /;
+// showinfo (video) and ashowinfo (audio) print a line per frame: data, not diagnostics.
+const SHOWINFO = /^\[Parsed_a?showinfo_\d+ @ /;
+const VIDEO_SHOWINFO = /^\[Parsed_showinfo_\d+ @ /;
+const AUDIO_SHOWINFO = /^\[Parsed_ashowinfo_\d+ @ /;
 const ERROR_LEVEL = /\[(error|fatal|panic)\] /;
 
 /** The last lines of ffmpeg's stderr, bounded, with the per-frame showinfo chatter left out. */
@@ -37,7 +40,7 @@ const FRAME = /\bn:\s*\d+\s+pts:\s*(-?\d+|NOPTS)\s+pts_time:(\S+)/;
 
 /** Parse one showinfo stderr line (`config in time_base: 1/5` or `n: 3 pts: 3 pts_time:0.6 ...`). */
 export function parseShowinfo(line: string): ShowinfoEvent | null {
-  if (!SHOWINFO.test(line)) return null;
+  if (!VIDEO_SHOWINFO.test(line)) return null;
   const frame = FRAME.exec(line);
   if (frame) {
     const pts = frame[1] === 'NOPTS' ? null : Number(frame[1]);
@@ -47,6 +50,26 @@ export function parseShowinfo(line: string): ShowinfoEvent | null {
   const tb = TIMEBASE.exec(line);
   if (tb) return { type: 'timebase', num: Number(tb[1]), den: Number(tb[2]) };
   return null;
+}
+
+/** One audio frame as ashowinfo printed it (after our resampler: 16 kHz mono). */
+export interface AudioFrameInfo {
+  /** PTS in the filter's time base, 1/rate (aresample's output time base); null for NOPTS. */
+  readonly pts: number | null;
+  readonly rate: number;
+  readonly samples: number;
+}
+
+const AUDIO_FRAME = /\bn:\s*\d+\s+pts:\s*(-?\d+|NOPTS)\s.*\brate:(\d+)\s+nb_samples:(\d+)/;
+
+/** Parse one ashowinfo line (`n:3 pts:1115 pts_time:0.0696875 ... rate:16000 nb_samples:372 ...`). */
+export function parseAudioShowinfo(line: string): AudioFrameInfo | null {
+  if (!AUDIO_SHOWINFO.test(line)) return null;
+  const m = AUDIO_FRAME.exec(line);
+  if (!m) return null;
+  const rate = Number(m[2]);
+  if (!(rate > 0)) return null;
+  return { pts: m[1] === 'NOPTS' ? null : Number(m[1]), rate, samples: Number(m[3]) };
 }
 
 export interface Classified {
@@ -95,6 +118,25 @@ const RULES: readonly Rule[] = [
       /Invalid data found when processing input|moov atom not found|could not find codec parameters|Unknown input format|does not contain any stream/i,
   },
 ];
+
+// Audio-only failures, checked first by the audio decoders: the container is fine, the audio is not.
+const AUDIO_RULES: readonly Rule[] = [
+  {
+    code: 'INGEST_AUDIO_UNSUPPORTED',
+    pattern: /Decoder \(codec [^)]*\) not found|Unsupported codec|not implemented/i,
+  },
+];
+
+/** An audio decoder's run failed: is it the audio codec (unsupported), else the usual verdict. */
+export function classifyAudioStderr(lines: readonly string[], ctx: ClassifyContext): Classified {
+  for (const rule of AUDIO_RULES) {
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const line = lines[i] ?? '';
+      if (rule.pattern.test(line)) return { code: rule.code, detail: cleanLine(line) };
+    }
+  }
+  return classifyStderr(lines, ctx);
+}
 
 /** Decide what a failed ffmpeg/ffprobe run means, from its stderr (newest lines weigh most). */
 export function classifyStderr(lines: readonly string[], ctx: ClassifyContext): Classified {

@@ -1,18 +1,23 @@
-// One connection attempt of a live source: decodeVideo (probe + ffmpeg, its bounded queue and
-// process supervision) wrapped with a connect timeout and a stall watchdog. The attempt reads
-// frames as fast as ffmpeg delivers them, whatever the consumer does, so the watchdog measures the
-// source and not the consumer; the LiveSource's own bounded queue absorbs a slow consumer.
+// One connection attempt of a live source: decodeVideo (or, with audio, decodeAv: one ffmpeg for
+// both) wrapped with a connect timeout and a stall watchdog. The attempt reads frames and chunks as
+// fast as ffmpeg delivers them, whatever the consumer does, so the watchdog measures the source
+// and not the consumer; the LiveSource's own bounded queues absorb a slow consumer.
+import { decodeAv } from '../decode-av.ts';
 import { decodeVideo } from '../decode-video.ts';
 import { IngestError, isIngestError } from '../errors.ts';
-import type { DecodeStream, DecodeVideoOptions, Frame, MediaInfo, SourceRef } from '../types.ts';
+import type { AudioChunk, DecodeStream, DecodeVideoOptions, Frame, MediaInfo, SourceRef } from '../types.ts';
+import type { Track } from './timeline.ts';
 
 export interface ConnectionHooks {
   /** The probe is done and ffmpeg runs. */
   readonly onOpen: (info: MediaInfo) => void;
-  /** The first frame arrived: the connection is live. */
+  /** The first frame (or, for an audio-only source, the first chunk) arrived: the connection is live. */
   readonly onLive: () => void;
   readonly onFrame: (frame: Frame) => void;
-  /** No frame for `stallTimeoutMs` while live; the connection is cut right after. */
+  readonly onAudio: (chunk: AudioChunk) => void;
+  /** The source has audio that cannot be decoded; video goes on without it. */
+  readonly onAudioError: (error: IngestError) => void;
+  /** Nothing for `stallTimeoutMs` while live; the connection is cut right after. */
   readonly onStall: (error: IngestError) => void;
 }
 
@@ -21,35 +26,50 @@ export interface ConnectionTiming {
   readonly stallTimeoutMs: number;
 }
 
+export interface ConnectionDecode {
+  readonly video: Omit<DecodeVideoOptions, 'signal'>;
+  /** null: video only. */
+  readonly audio: { readonly chunkSamples?: number } | null;
+}
+
 export interface ConnectionResult {
   /** Why the connection ended; null when a finite source reached its end cleanly. */
   readonly error: IngestError | null;
   /** How long it was live (first frame to end); null if it never was. */
   readonly liveMs: number | null;
-  /** Frames dropped inside decodeVideo's queue (rare: we drain it continuously). */
+  /** Frames dropped inside the decoder's queue (rare: we drain it continuously). */
   readonly dropped: number;
+  readonly audioDropped: number;
 }
 
-// decodeVideo's own queue only bridges ffmpeg's pipe and our read loop.
+// The decoders' own queues only bridge ffmpeg's pipes and our read loops.
 const DECODE_HIGH_WATER_MARK = 2;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class Connection {
   private readonly ctrl = new AbortController();
   private cutError: IngestError | undefined;
-  private stream: DecodeStream<Frame> | undefined;
+  private video: DecodeStream<Frame> | null = null;
+  private audio: DecodeStream<AudioChunk> | null = null;
+  private closeDecoder: (() => Promise<void>) | undefined;
+  /** The track whose items mean "live" and feed the stall watchdog: video, or audio without video. */
+  private primary: Track = 'video';
   private timer: NodeJS.Timeout | undefined;
   private liveSince: number | null = null;
 
   constructor(
     private readonly src: SourceRef,
-    private readonly decode: Omit<DecodeVideoOptions, 'signal'>,
+    private readonly decode: ConnectionDecode,
     private readonly timing: ConnectionTiming,
     private readonly hooks: ConnectionHooks,
   ) {}
 
   get dropped(): number {
-    return this.stream?.stats.dropped ?? 0;
+    return this.video?.stats.dropped ?? 0;
+  }
+
+  get audioDropped(): number {
+    return this.audio?.stats.dropped ?? 0;
   }
 
   /** Cut the connection (close, abort): ffmpeg is stopped and run() resolves once it is reaped. */
@@ -62,53 +82,98 @@ export class Connection {
       this.cut(
         new IngestError(
           'INGEST_UNREACHABLE',
-          `no frame from ${this.src.display} within ${this.timing.connectTimeoutMs} ms of connecting`,
+          `no ${this.primary === 'video' ? 'frame' : 'audio'} from ${this.src.display} within ${this.timing.connectTimeoutMs} ms of connecting`,
         ),
       ),
     );
     let error: IngestError | null = null;
     try {
-      this.stream = await decodeVideo(this.src, {
-        ...this.decode,
-        overflow: 'drop-oldest',
-        highWaterMark: DECODE_HIGH_WATER_MARK,
-        signal: this.ctrl.signal,
-      });
-      this.hooks.onOpen(this.stream.info);
-      for await (const frame of this.stream) this.onFrame(frame);
+      const info = await this.open();
+      this.hooks.onOpen(info);
+      await this.consume();
       // ffmpeg exited cleanly. A finite source (known duration) is done; a live one should not end.
-      if (this.cutError === undefined && (this.src.live || this.stream.info.durationMs === null)) {
+      if (this.cutError === undefined && (this.src.live || info.durationMs === null)) {
         error = new IngestError('INGEST_UNREACHABLE', `the live stream from ${this.src.display} ended`);
       }
     } catch (err) {
       error = toIngestError(this.src, err);
     } finally {
       clearTimeout(this.timer);
-      await this.stream?.close();
+      await this.closeDecoder?.();
     }
     // A cut makes ffmpeg fail with INGEST_ABORTED (or end quietly): the cut's reason is the real one.
     return {
       error: this.cutError ?? error,
       liveMs: this.liveSince === null ? null : Date.now() - this.liveSince,
       dropped: this.dropped,
+      audioDropped: this.audioDropped,
     };
   }
 
-  private onFrame(frame: Frame): void {
-    if (this.cutError !== undefined) return; // frames still buffered after a cut are stale
-    if (this.liveSince === null) {
-      this.liveSince = Date.now();
-      this.hooks.onLive();
+  private async open(): Promise<MediaInfo> {
+    const common = { highWaterMark: DECODE_HIGH_WATER_MARK, signal: this.ctrl.signal };
+    if (this.decode.audio === null) {
+      const stream = await decodeVideo(this.src, {
+        ...this.decode.video,
+        ...common,
+        overflow: 'drop-oldest',
+      });
+      this.video = stream;
+      this.closeDecoder = () => stream.close();
+      return stream.info;
     }
-    this.arm(this.timing.stallTimeoutMs, () => {
-      const error = new IngestError(
-        'INGEST_UNREACHABLE',
-        `no frame from ${this.src.display} for ${this.timing.stallTimeoutMs} ms`,
+    const av = await decodeAv(this.src, { ...this.decode.video, ...common, audio: this.decode.audio });
+    this.video = av.video;
+    this.audio = av.audio;
+    this.closeDecoder = () => av.close();
+    this.primary = av.video ? 'video' : 'audio';
+    if (av.audioError) this.hooks.onAudioError(av.audioError);
+    return av.info;
+  }
+
+  /** Drain both outputs at once (one ffmpeg writes both: neither may wait for the other). */
+  private async consume(): Promise<void> {
+    const loops: Array<Promise<void>> = [];
+    const video = this.video;
+    const audio = this.audio;
+    if (video) {
+      loops.push(
+        (async () => {
+          for await (const frame of video) this.onItem('video', () => this.hooks.onFrame(frame));
+        })(),
       );
-      this.hooks.onStall(error);
-      this.cut(error);
-    });
-    this.hooks.onFrame(frame);
+    }
+    if (audio) {
+      loops.push(
+        (async () => {
+          for await (const chunk of audio) this.onItem('audio', () => this.hooks.onAudio(chunk));
+        })(),
+      );
+    }
+    // allSettled: a failing loop must not leave the other's rejection unhandled.
+    const results = await Promise.allSettled(loops);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private onItem(track: Track, deliver: () => void): void {
+    if (this.cutError !== undefined) return; // items still buffered after a cut are stale
+    if (track === this.primary) {
+      if (this.liveSince === null) {
+        this.liveSince = Date.now();
+        this.hooks.onLive();
+      }
+      this.arm(this.timing.stallTimeoutMs, () => {
+        const what = track === 'video' ? 'frame' : 'audio';
+        const error = new IngestError(
+          'INGEST_UNREACHABLE',
+          `no ${what} from ${this.src.display} for ${this.timing.stallTimeoutMs} ms`,
+        );
+        this.hooks.onStall(error);
+        this.cut(error);
+      });
+    }
+    deliver();
   }
 
   private arm(ms: number, fire: () => void): void {

@@ -3,7 +3,8 @@ import { BoundedQueue } from '../bounded-queue.ts';
 import { IngestError, isIngestError } from '../errors.ts';
 import { abortedError } from '../failure.ts';
 import { redactText } from '../source.ts';
-import type { Frame, MediaInfo, SourceRef } from '../types.ts';
+import type { AudioChunk, Frame, MediaInfo, SourceRef } from '../types.ts';
+import { samplesToMs } from '../audio-clock.ts';
 import { backoffDelay, isRetryable, shouldResetFailures } from './backoff.ts';
 import { Connection } from './connection.ts';
 import type { ConnectionHooks } from './connection.ts';
@@ -12,7 +13,9 @@ import { liveConfig } from './options.ts';
 import type { LiveConfig } from './options.ts';
 import { LiveTimeline } from './timeline.ts';
 import type {
+  LiveAudio,
   LiveErrorInfo,
+  LiveGap,
   LiveListener,
   LiveSource,
   LiveSourceEvents,
@@ -59,7 +62,10 @@ class Live implements LiveSource {
   private gaps = 0;
   private emitted = 0;
   private droppedEarlier = 0;
+  private audioDroppedEarlier = 0;
+  private lastAudioAt: number | null = null;
   private lastFrameAt: number | null = null;
+  private readonly audioQueue: AudioQueue | null;
   /** Set by onceIterator (not private: the helper flips it). */
   iterated = false;
   private closing: Promise<void> | undefined;
@@ -72,6 +78,12 @@ class Live implements LiveSource {
     private readonly signal: AbortSignal | undefined,
   ) {
     this.queue = new BoundedQueue<Pending>(config.highWaterMark, 'drop-oldest');
+    // An aborted audio loop, like the frame loop, sees INGEST_ABORTED only once ffmpeg is reaped.
+    this.audioQueue = config.connection.audio
+      ? new AudioQueue(config.audioHighWaterMark, (err) =>
+          err === this.abortReason ? this.close() : undefined,
+        )
+      : null;
     signal?.addEventListener('abort', this.onAbort, { once: true });
     // Start on a microtask: listeners subscribed right after opening see the first change.
     this.loop = Promise.resolve()
@@ -91,6 +103,10 @@ class Live implements LiveSource {
     return this.closing !== undefined || FINAL.has(this.current);
   }
 
+  get audio(): LiveAudio | null {
+    return this.audioQueue;
+  }
+
   get stats(): LiveStats {
     return {
       framesEmitted: this.emitted,
@@ -98,6 +114,10 @@ class Live implements LiveSource {
       reconnects: this.reconnects,
       lastFrameAt: this.lastFrameAt,
       gaps: this.gaps,
+      audioChunksEmitted: this.audioQueue?.emitted ?? 0,
+      audioChunksDropped:
+        (this.audioQueue?.dropped ?? 0) + this.audioDroppedEarlier + (this.connection?.audioDropped ?? 0),
+      lastAudioAt: this.lastAudioAt,
     };
   }
 
@@ -152,11 +172,12 @@ class Live implements LiveSource {
       this.attempts++;
       this.setState('connecting');
       this.timeline.reconnect();
-      const connection = new Connection(this.src, this.config.decode, this.config.timing, this.hooks);
+      const connection = new Connection(this.src, this.config.connection, this.config.timing, this.hooks);
       this.connection = connection;
       const result = await connection.run();
       this.connection = undefined;
       this.droppedEarlier += result.dropped;
+      this.audioDroppedEarlier += result.audioDropped;
       if (this.stopping) return;
 
       const error = result.error;
@@ -185,15 +206,27 @@ class Live implements LiveSource {
     onStall: (error) => this.setState('stalled', error),
     onFrame: (frame) => {
       const arrivedMs = frame.receivedAt ?? Date.now();
-      const stamp = this.timeline.stamp(frame.ptsMs, arrivedMs);
+      const stamp = this.timeline.stamp(frame.ptsMs, arrivedMs, 'video');
       this.lastFrameAt = arrivedMs;
-      if (stamp.gap !== null) {
-        this.gaps++;
-        this.events.safeEmit('gap', Object.freeze(stamp.gap));
-      }
+      this.onGap(stamp.gap);
       this.queue.push({ frame, ts: stamp.ts, ptsMs: stamp.ptsMs });
     },
+    onAudio: (chunk) => {
+      const arrivedMs = chunk.receivedAt ?? Date.now();
+      const durationMs = samplesToMs(chunk.samples.length);
+      const stamp = this.timeline.stamp(chunk.ptsMs, arrivedMs, 'audio', durationMs);
+      this.lastAudioAt = arrivedMs;
+      this.onGap(stamp.gap);
+      this.audioQueue?.push({ ...chunk, ts: stamp.ts, ptsMs: stamp.ptsMs });
+    },
+    onAudioError: (error) => this.events.safeEmit('audioError', this.errorInfo(error)),
   };
+
+  private onGap(gap: LiveGap | null): void {
+    if (gap === null) return;
+    this.gaps++;
+    this.events.safeEmit('gap', Object.freeze(gap));
+  }
 
   private setState(to: LiveState, error?: IngestError, delayMs?: number): void {
     const from = this.current;
@@ -220,28 +253,95 @@ class Live implements LiveSource {
     this.setState('failed', error);
     this.signal?.removeEventListener('abort', this.onAbort);
     this.queue.end(error);
+    this.audioQueue?.end(error);
   }
 
   private finish(): void {
     this.setState('stopped');
     this.signal?.removeEventListener('abort', this.onAbort);
     this.queue.end();
+    this.audioQueue?.end();
   }
 
   private abort(): void {
     if (this.stopping || FINAL.has(this.current)) return;
     this.abortReason = abortedError(this.src, this.signal?.reason);
     this.queue.abort(this.abortReason);
+    this.audioQueue?.abort(this.abortReason);
     void this.close();
   }
 
   private async shutdown(): Promise<void> {
     this.signal?.removeEventListener('abort', this.onAbort);
-    if (this.abortReason === undefined) this.queue.abort();
+    if (this.abortReason === undefined) {
+      this.queue.abort();
+      this.audioQueue?.abort();
+    }
     this.setState('stopped', this.abortReason);
     this.stopCtrl.abort();
     this.connection?.stop(this.abortReason ?? abortedError(this.src));
     await this.loop;
+  }
+}
+
+/**
+ * The audio side of a live source: a drop-oldest queue of stamped chunks, iterated once. Leaving
+ * the loop early stops queueing (chunks are then discarded) but leaves the source running.
+ */
+class AudioQueue implements LiveAudio {
+  private readonly queue: BoundedQueue<AudioChunk>;
+  private count = 0;
+  /** Set by onceIterator (not private: the helper flips it). */
+  iterated = false;
+
+  constructor(
+    capacity: number,
+    private readonly beforeThrow: (err: unknown) => Promise<void> | undefined,
+  ) {
+    this.queue = new BoundedQueue<AudioChunk>(capacity, 'drop-oldest');
+  }
+
+  get buffered(): number {
+    return this.queue.size;
+  }
+
+  get emitted(): number {
+    return this.count;
+  }
+
+  get dropped(): number {
+    return this.queue.dropped;
+  }
+
+  push(chunk: AudioChunk): void {
+    this.queue.push(chunk);
+  }
+
+  end(error?: Error): void {
+    this.queue.end(error);
+  }
+
+  abort(error?: Error): void {
+    this.queue.abort(error);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<AudioChunk> {
+    return onceIterator(
+      this,
+      'LiveSource audio',
+      async () => {
+        let result: IteratorResult<AudioChunk>;
+        try {
+          result = await this.queue.shift();
+        } catch (err) {
+          await this.beforeThrow(err);
+          throw err;
+        }
+        if (result.done) return result;
+        return { value: { ...result.value, seq: this.count++ }, done: false };
+      },
+      async () => this.queue.abort(),
+    );
   }
 }
 

@@ -4,12 +4,16 @@ import { isNetworkSource } from '../source.ts';
 import type { DecodeVideoOptions, SourceRef } from '../types.ts';
 import { backoffPolicy } from './backoff.ts';
 import type { BackoffPolicy } from './backoff.ts';
-import type { ConnectionTiming } from './connection.ts';
+import type { ConnectionDecode, ConnectionTiming } from './connection.ts';
 import type { LiveSourceOptions } from './types.ts';
 
 export interface LiveConfig {
   readonly decode: Pick<DecodeVideoOptions, 'fps' | 'maxWidth' | 'maxHeight' | 'pixelFormat' | 'threads'>;
+  /** What each connection decodes: the video options above, plus audio when asked for. */
+  readonly connection: ConnectionDecode;
   readonly highWaterMark: number;
+  /** Audio chunks buffered for a slow consumer (0 when audio is off). */
+  readonly audioHighWaterMark: number;
   readonly timing: ConnectionTiming;
   readonly maxAttempts: number;
   readonly backoff: BackoffPolicy;
@@ -22,6 +26,8 @@ export const DEFAULT_STALL_TIMEOUT_MS = 5000;
 export const HLS_STALL_TIMEOUT_MS = 20_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 export const DEFAULT_HIGH_WATER_MARK = 8;
+// 16 chunks of the default 0.5 s: 8 s of audio for a consumer (ASR) that works in bursts.
+export const DEFAULT_AUDIO_HIGH_WATER_MARK = 16;
 
 export function liveConfig(src: SourceRef, opts: LiveSourceOptions): LiveConfig {
   for (const key of ['maxWidth', 'maxHeight'] as const) {
@@ -46,15 +52,34 @@ export function liveConfig(src: SourceRef, opts: LiveSourceOptions): LiveConfig 
   if (!(maxAttempts === Infinity || (Number.isInteger(maxAttempts) && maxAttempts >= 1))) {
     throw new RangeError('maxAttempts must be an integer >= 1 or Infinity');
   }
+  const audio = opts.audio ?? null;
+  if (audio !== null) {
+    const { chunkSamples, highWaterMark: audioHwm } = audio;
+    if (chunkSamples !== undefined && !(Number.isInteger(chunkSamples) && chunkSamples >= 1)) {
+      throw new RangeError('audio.chunkSamples must be an integer >= 1');
+    }
+    if (audioHwm !== undefined && !(Number.isInteger(audioHwm) && audioHwm >= 1)) {
+      throw new RangeError('audio.highWaterMark must be an integer >= 1');
+    }
+  }
+  const decode = Object.freeze({
+    ...(opts.fps !== undefined ? { fps: opts.fps } : {}),
+    ...(opts.maxWidth !== undefined ? { maxWidth: opts.maxWidth } : {}),
+    ...(opts.maxHeight !== undefined ? { maxHeight: opts.maxHeight } : {}),
+    ...(opts.pixelFormat !== undefined ? { pixelFormat: opts.pixelFormat } : {}),
+    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+  });
   return Object.freeze({
-    decode: Object.freeze({
-      ...(opts.fps !== undefined ? { fps: opts.fps } : {}),
-      ...(opts.maxWidth !== undefined ? { maxWidth: opts.maxWidth } : {}),
-      ...(opts.maxHeight !== undefined ? { maxHeight: opts.maxHeight } : {}),
-      ...(opts.pixelFormat !== undefined ? { pixelFormat: opts.pixelFormat } : {}),
-      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    decode,
+    connection: Object.freeze({
+      video: decode,
+      audio:
+        audio === null
+          ? null
+          : Object.freeze(audio.chunkSamples !== undefined ? { chunkSamples: audio.chunkSamples } : {}),
     }),
     highWaterMark,
+    audioHighWaterMark: audio === null ? 0 : (audio.highWaterMark ?? DEFAULT_AUDIO_HIGH_WATER_MARK),
     timing: Object.freeze({ stallTimeoutMs, connectTimeoutMs }),
     maxAttempts,
     backoff: backoffPolicy(opts.backoff),
