@@ -1,8 +1,11 @@
 import { analyzeCommand, analyzeUsage } from './commands/analyze.ts';
+import { analyzersCommand, analyzersUsage } from './commands/analyzers.ts';
 import type { CommandContext } from './commands/context.ts';
 import { modelsCommand, modelsUsage } from './commands/models.ts';
 import { queryCommand, queryUsage } from './commands/query.ts';
 import { personsCommand, personsUsage } from './commands/persons.ts';
+import { searchCommand, searchUsage } from './commands/search.ts';
+import { transcriptCommand, transcriptUsage } from './commands/transcript.ts';
 import { serveCommand, serveUsage } from './commands/serve.ts';
 import { CliError, describeError } from './errors.ts';
 
@@ -10,12 +13,15 @@ const HELP = `aima: real-time media analyzer
 
 ${serveUsage}
 ${analyzeUsage}
+${analyzersUsage}
 ${queryUsage}
 ${personsUsage}
+${searchUsage}
+${transcriptUsage}
 ${modelsUsage}
 
 environment: AIMA_DATA_DIR, AIMA_MODELS_DIR, AIMA_CACHE_DIR, AIMA_OFFLINE, AIMA_TOKEN, AIMA_HOST, AIMA_PORT,
-             CLICKHOUSE_URL, FFMPEG_PATH,
+             CLICKHOUSE_URL, FFMPEG_PATH, AIMA_ANALYZERS (e.g. detect,faces,vad,asr),
              AIMA_EP (auto|cpu|cuda|tensorrt), AIMA_THREADS,
              AIMA_FACES (on|off), AIMA_FACE_DETECTOR, AIMA_FACE_EMBEDDER, AIMA_PERSON_ASSIGN, AIMA_PERSON_UNSURE,
              AIMA_PERSONS_MIN_SCREEN_S (4), AIMA_PERSONS_MIN_SHARE (0.1)
@@ -24,8 +30,11 @@ environment: AIMA_DATA_DIR, AIMA_MODELS_DIR, AIMA_CACHE_DIR, AIMA_OFFLINE, AIMA_
 const commands: Record<string, (argv: string[], ctx: CommandContext) => Promise<number>> = {
   serve: serveCommand,
   analyze: analyzeCommand,
+  analyzers: analyzersCommand,
   query: queryCommand,
   persons: personsCommand,
+  search: searchCommand,
+  transcript: transcriptCommand,
   models: modelsCommand,
 };
 

@@ -12,7 +12,8 @@ export type DashboardErrorCode =
   | 'PERSON_NOT_FOUND'
   | 'APPEARANCE_NOT_FOUND'
   | 'PERSON_CONFLICT'
-  | 'FACES_DISABLED';
+  | 'FACES_DISABLED'
+  | 'SPEAKER_NOT_FOUND';
 
 export const dashboardErrorInfo: Readonly<
   Record<DashboardErrorCode, { httpStatus: number; exitCode: number }>
@@ -30,6 +31,7 @@ export const dashboardErrorInfo: Readonly<
   APPEARANCE_NOT_FOUND: { httpStatus: 404, exitCode: 3 },
   PERSON_CONFLICT: { httpStatus: 409, exitCode: 2 },
   FACES_DISABLED: { httpStatus: 409, exitCode: 2 },
+  SPEAKER_NOT_FOUND: { httpStatus: 404, exitCode: 3 },
 });
 
 export class DashboardError extends Error {

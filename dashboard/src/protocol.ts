@@ -60,6 +60,15 @@ export const AddSourceBody = z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,64}$/)
       .optional(),
+    /**
+     * Analyzer ids to run on this source (their dependencies are added), e.g. ["detect", "vad",
+     * "asr"]; omitted: the server's default set (AIMA_ANALYZERS). See GET /api/v1/analyzers.
+     */
+    analyzers: z
+      .array(z.string().regex(/^[a-z0-9-]{1,32}$/))
+      .min(1)
+      .max(32)
+      .optional(),
   })
   .strict();
 export type AddSourceBody = z.infer<typeof AddSourceBody>;
@@ -343,3 +352,120 @@ export const ShotView = z.object({
   }),
 });
 export type ShotView = z.infer<typeof ShotView>;
+
+// ---- audio (issue 9): transcripts, speech, sound events, loudness, speakers, search ----
+
+export const TranscriptWordView = z.object({
+  word: z.string(),
+  startTs: z.number(),
+  endTs: z.number(),
+  confidence: z.number(),
+});
+export type TranscriptWordView = z.infer<typeof TranscriptWordView>;
+
+/** One transcript segment (an utterance) with its words. */
+export const TranscriptLineView = z.object({
+  sourceId: z.string(),
+  segmentId: z.string(),
+  startTs: z.number(),
+  endTs: z.number(),
+  text: z.string(),
+  language: z.string().describe("BCP-47-ish code; '' when unknown"),
+  confidence: z.number(),
+  engine: z.string().describe("speech recogniser, e.g. 'pocketsphinx' (weak) or 'sherpa-whisper'"),
+  speakerId: z.string().describe("'' until diarised"),
+  personId: z.string().describe("'' when the speaker is linked to nobody"),
+  words: z.array(TranscriptWordView),
+});
+export type TranscriptLineView = z.infer<typeof TranscriptLineView>;
+
+export const SpeechSegmentView = z.object({
+  startTs: z.number(),
+  endTs: z.number(),
+  probability: z.number().describe('mean speech probability over the span'),
+});
+export type SpeechSegmentView = z.infer<typeof SpeechSegmentView>;
+
+/** EBU R128 loudness per second, column-oriented (uPlot's layout); t in epoch ms. */
+export const LoudnessView = z.object({
+  sourceId: z.string(),
+  t: z.array(z.number()),
+  momentaryLufs: z.array(z.number()).describe('highest momentary loudness in the second (-200: silence)'),
+  shortTermLufs: z.array(z.number()),
+  peakDbfs: z.array(z.number()),
+  silent: z.array(z.boolean()),
+  clippedSamples: z.array(z.number().int()),
+});
+export type LoudnessView = z.infer<typeof LoudnessView>;
+
+export const AudioEventView = z.object({
+  eventId: z.string(),
+  label: z.string().describe('AIMA sound class: scream, glass-breaking, siren, dog, music, ...'),
+  startTs: z.number(),
+  endTs: z.number(),
+  peakTs: z.number(),
+  peakScore: z.number(),
+  classes: z.array(z.string()).describe('AudioSet classes behind it, strongest first'),
+  modelId: z.string(),
+});
+export type AudioEventView = z.infer<typeof AudioEventView>;
+
+export const SpeechRateView = z.object({
+  segmentId: z.string(),
+  startTs: z.number(),
+  endTs: z.number(),
+  words: z.number().int(),
+  wordsPerMinute: z.number(),
+  pauses: z.number().int(),
+  meanPauseMs: z.number(),
+  maxPauseMs: z.number(),
+});
+export type SpeechRateView = z.infer<typeof SpeechRateView>;
+
+export const SpeakerLink = z.enum(['none', 'auto', 'confirmed', 'rejected']);
+
+export const SpeakerView = z.object({
+  sourceId: z.string(),
+  speakerId: z.string().describe('S1, S2, ... within the source'),
+  label: z.string().describe("the user's name for the voice; '' until named"),
+  personId: z.string(),
+  link: SpeakerLink.describe('auto: linked by a visible face; confirmed/rejected: the user decided'),
+  speakingMs: z.number(),
+  turns: z.number().int(),
+});
+export type SpeakerView = z.infer<typeof SpeakerView>;
+
+/**
+ * The user's decision on a speaker: `confirmed` links it to `personId` (or confirms its automatic
+ * person; a different personId moves it), `rejected` unlinks it. Automatic links never override it.
+ */
+export const SpeakerPatchBody = z
+  .object({
+    label: z.string().max(200).optional(),
+    personId: z.string().min(1).max(128).optional(),
+    link: z.enum(['confirmed', 'rejected']),
+  })
+  .strict();
+export type SpeakerPatchBody = z.infer<typeof SpeakerPatchBody>;
+
+/** A transcript segment whose words matched a search, with the moment to jump to. */
+export const TranscriptHitView = z.object({
+  sourceId: z.string(),
+  segmentId: z.string(),
+  startTs: z.number(),
+  endTs: z.number(),
+  text: z.string(),
+  speakerId: z.string(),
+  personId: z.string(),
+  matches: z.array(TranscriptWordView),
+  ts: z.number().describe('the moment to jump to: the first matching word (or the segment start)'),
+  playbackUrl: z.string().describe('the dashboard route playing the source from ts'),
+});
+export type TranscriptHitView = z.infer<typeof TranscriptHitView>;
+
+export const PersonSpeechView = z.object({
+  personId: z.string(),
+  speakingMs: z.number(),
+  lines: z.array(TranscriptLineView.extend({ playbackUrl: z.string() })),
+});
+export type PersonSpeechView = z.infer<typeof PersonSpeechView>;

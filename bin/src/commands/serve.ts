@@ -70,6 +70,7 @@ export async function serveCommand(argv: string[], ctx: CommandContext): Promise
     recordingsDir: recordingsRoot(config.dataDir),
     persons: runtime.faces?.persons ?? null,
     personVisibility: config.persons,
+    defaultAnalyzers: runtime.defaultAnalyzers,
     logger: { level: ctx.env.AIMA_LOG_LEVEL ?? 'warn' },
   });
   try {

@@ -44,6 +44,8 @@ export interface ServerDeps {
   readonly persons?: PersonsService | null;
   /** When a person is listed by default (default ≥ 4 s on screen or ≥ 10 % of a source). */
   readonly personVisibility?: PersonVisibility;
+  /** Analyzers sources run when they do not choose (AIMA_ANALYZERS); null: each analyzer's default. */
+  readonly defaultAnalyzers?: readonly string[] | null;
   /** Fastify/pino logger options; false (default) logs nothing. */
   readonly logger?: boolean | Record<string, unknown>;
 }

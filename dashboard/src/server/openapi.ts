@@ -11,6 +11,11 @@ import {
   SourceView,
   TimelineView,
   TrackView,
+  AudioEventView,
+  SpeakerPatchBody,
+  SpeakerView,
+  TranscriptHitView,
+  TranscriptLineView,
 } from '../protocol.ts';
 import type { ApiRoute, AuthMode } from './route.ts';
 import { LoginBody } from './schemas.ts';
@@ -29,6 +34,11 @@ const NAMED: ReadonlyArray<readonly [string, z.ZodTypeAny, 'input' | 'output']> 
   ['LoginBody', LoginBody, 'input'],
   ['ClientMessage', ClientMessage, 'input'],
   ['ServerMessage', ServerMessage, 'output'],
+  ['TranscriptLineView', TranscriptLineView, 'output'],
+  ['TranscriptHitView', TranscriptHitView, 'output'],
+  ['AudioEventView', AudioEventView, 'output'],
+  ['SpeakerView', SpeakerView, 'output'],
+  ['SpeakerPatchBody', SpeakerPatchBody, 'input'],
 ];
 const nameOf = new Map<z.ZodTypeAny, string>(NAMED.map(([name, schema]) => [schema, name]));
 const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });

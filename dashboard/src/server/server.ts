@@ -23,6 +23,10 @@ import { uploadRoutes } from './routes/uploads.ts';
 import { recordingRoutes } from './routes/recordings.ts';
 import { personRoutes } from './routes/persons.ts';
 import { peopleOverlayRoutes } from './routes/people-overlays.ts';
+import { audioRoutes } from './routes/audio.ts';
+import { searchRoutes } from './routes/search.ts';
+import { speakerRoutes } from './routes/speakers.ts';
+import { analyzerRoutes } from './routes/analyzers.ts';
 import { DEFAULT_VISIBILITY } from '../persons/queries.ts';
 import { documentVideoSocket, registerVideoSocket } from './routes/video.ts';
 import { createVideoSockets, type VideoSockets } from './video-socket.ts';
@@ -136,6 +140,10 @@ async function assemble(
       visibility: deps.personVisibility ?? DEFAULT_VISIBILITY,
     }),
     ...peopleOverlayRoutes({ manager: deps.manager, store: deps.store }),
+    ...audioRoutes({ manager: deps.manager, store: deps.store }),
+    ...speakerRoutes({ manager: deps.manager, store: deps.store }),
+    ...searchRoutes({ manager: deps.manager, store: deps.store }),
+    ...analyzerRoutes({ defaultAnalyzers: deps.defaultAnalyzers ?? null }),
   ];
   document = buildOpenApi(routes, { version: API_VERSION });
   documentVideoSocket(document);

@@ -3,17 +3,24 @@
 import { z } from 'zod';
 import {
   AppearanceView,
+  AudioEventView,
   DetectionView,
   DossierView,
   ErrorBody,
   FaceView,
+  PersonSpeechView,
   PersonView,
   RecordingView,
   SegmentView,
   ShotView,
   SourceView,
+  SpeakerView,
+  SpeechSegmentView,
   TimelineView,
+  TranscriptHitView,
+  TranscriptLineView,
   type AddSourceBody,
+  type SpeakerPatchBody,
 } from '../../../src/protocol.ts';
 
 /** Absolute: the API lives at /api/v1 wherever the UI itself is mounted. */
@@ -229,6 +236,28 @@ export const persons = {
   reject: (k: AppearanceKey) => sendJson(`${appearancePath(k)}/reject`, 'POST', undefined, AppearanceView),
   exportUrl: (id: string, format: 'json' | 'csv'): string =>
     `${API}/persons/${enc(id)}/export${query({ format })}`,
+};
+
+export type TranscriptFormat = 'vtt' | 'srt' | 'json' | 'csv';
+
+/** What a source heard (issue 9): transcript, speech spans, sound events, speakers; word search. */
+export const audio = {
+  transcript: (id: string, r: TimeRange & { speaker?: string; limit?: number }, signal?: AbortSignal) =>
+    getJson(`/sources/${enc(id)}/transcript${query({ ...r })}`, z.array(TranscriptLineView), signal),
+  speech: (id: string, r: TimeRange, signal?: AbortSignal) =>
+    getJson(`/sources/${enc(id)}/speech${query({ ...r })}`, z.array(SpeechSegmentView), signal),
+  events: (id: string, r: TimeRange & { label?: string }, signal?: AbortSignal) =>
+    getJson(`/sources/${enc(id)}/audio-events${query({ ...r })}`, z.array(AudioEventView), signal),
+  speakers: (id: string, signal?: AbortSignal) =>
+    getJson(`/sources/${enc(id)}/speakers`, z.array(SpeakerView), signal),
+  decideSpeaker: (id: string, speakerId: string, body: SpeakerPatchBody) =>
+    sendJson(`/sources/${enc(id)}/speakers/${enc(speakerId)}`, 'PATCH', body, SpeakerView),
+  search: (q: { q: string; source?: string; person?: string; limit?: number }, signal?: AbortSignal) =>
+    getJson(`/search${query({ ...q })}`, z.array(TranscriptHitView), signal),
+  personSpeech: (personId: string, signal?: AbortSignal) =>
+    getJson(`/persons/${enc(personId)}/speech`, PersonSpeechView, signal),
+  exportUrl: (id: string, format: TranscriptFormat): string =>
+    `${API}/sources/${enc(id)}/transcript.${format}`,
 };
 
 export interface UploadOptions {

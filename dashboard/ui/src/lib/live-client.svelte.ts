@@ -1,5 +1,5 @@
 // The one WebSocket to /api/v1/live: keeps the reactive list of sources (hello / source /
-// source-removed), fans frame/window/track messages out to per-source listeners, and reconnects
+// source-removed), fans frame/window/track/analyzer messages out to per-source listeners, and reconnects
 // with capped, jittered exponential backoff. Every message is validated; invalid ones are counted
 // and ignored.
 import { SvelteMap } from 'svelte/reactivity';
@@ -7,7 +7,10 @@ import { ServerMessage, type ClientMessage, type SourceView } from '../../../src
 import { API, auth } from './api.ts';
 import { backoffDelay } from './backoff.ts';
 
-export type LiveMessage = Extract<ServerMessage, { type: 'frame' | 'window' | 'track' }>;
+export type LiveMessage = Extract<
+  ServerMessage,
+  { type: 'frame' | 'window' | 'track' | 'analyzer' | 'analyzer-error' }
+>;
 export type LiveListener = (msg: LiveMessage) => void;
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting';
 

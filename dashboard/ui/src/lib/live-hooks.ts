@@ -43,6 +43,10 @@ export interface AimaPlaybackHooks {
   /** Stored faces loaded for the current segment. */
   facesLoaded: number;
   lastFaces: DrawnFace[];
+  /** Transcript lines loaded around the moment. */
+  transcriptLines: number;
+  /** Seeks asked for by the transcript or the audio lanes. */
+  seeks: number;
 }
 
 /** What the history page's keyframe view drew last (for the browser tests). */

@@ -1,5 +1,6 @@
 // Routes of the tiny hash router: #/login, #/sources, #/live/:id, #/history[?source=id],
-// #/playback/:id[?ts=epoch ms], #/people, #/people/:id (a person's dossier).
+// #/playback/:id[?ts=epoch ms], #/people, #/people/:id (a person's dossier),
+// #/search[?q=words&source=id&person=id] (words in transcripts).
 // Hash routes need no server fallback and survive reloads of the static build.
 
 export type Route =
@@ -9,7 +10,13 @@ export type Route =
   | { readonly name: 'history'; readonly source: string | null }
   | { readonly name: 'playback'; readonly id: string; readonly ts: number | null }
   | { readonly name: 'people' }
-  | { readonly name: 'person'; readonly id: string };
+  | { readonly name: 'person'; readonly id: string }
+  | {
+      readonly name: 'search';
+      readonly q: string;
+      readonly source: string | null;
+      readonly person: string | null;
+    };
 
 /** Parses a location hash; anything unknown lands on the sources page. */
 export function parseHash(hash: string): Route {
@@ -31,6 +38,13 @@ export function parseHash(hash: string): Route {
     }
     case 'people':
       return parts[1] ? { name: 'person', id: parts[1] } : { name: 'people' };
+    case 'search':
+      return {
+        name: 'search',
+        q: params.get('q') ?? '',
+        source: params.get('source'),
+        person: params.get('person'),
+      };
     default:
       return { name: 'sources' };
   }
@@ -52,5 +66,13 @@ export function href(route: Route): string {
       return '#/people';
     case 'person':
       return `#/people/${encodeURIComponent(route.id)}`;
+    case 'search': {
+      const q = new URLSearchParams();
+      if (route.q) q.set('q', route.q);
+      if (route.source) q.set('source', route.source);
+      if (route.person) q.set('person', route.person);
+      const s = q.toString();
+      return s ? `#/search?${s}` : '#/search';
+    }
   }
 }
