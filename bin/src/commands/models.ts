@@ -6,7 +6,7 @@ import { toTable } from '../output.ts';
 import type { CommandContext } from './context.ts';
 
 export const modelsUsage =
-  'usage: aima models list [--json] | pull <id|all> [--json] | verify [id|all] [--json]';
+  'usage: aima models list [--json] | pull <id|set|all> [--json] | verify [id|all] [--json]';
 
 export async function modelsCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -51,10 +51,15 @@ export async function modelsCommand(argv: string[], ctx: CommandContext): Promis
     case 'pull':
     case 'verify': {
       // `verify all` checks what is here; `pull all` fetches what is not.
+      const all = await registry.list();
+      // A model set (e.g. whisper-tiny-en) names its parts' common prefix: whisper-tiny-en.encoder, …
+      const parts = all.filter((m) => m.spec.id.startsWith(`${id}.`)).map((m) => m.spec.id);
       const ids =
         !id || id === 'all'
-          ? (await registry.list()).filter((m) => verb === 'pull' || m.origin !== null).map((m) => m.spec.id)
-          : [id];
+          ? all.filter((m) => verb === 'pull' || m.origin !== null).map((m) => m.spec.id)
+          : all.some((m) => m.spec.id === id) || parts.length === 0
+            ? [id]
+            : parts;
       if (verb === 'pull' && !id) throw new CliError('CLI_USAGE', modelsUsage);
       const done: ResolvedModel[] = [];
       for (const m of ids)

@@ -166,6 +166,13 @@ describe('audio lanes', () => {
       ['glass-breaking', 1],
       ['siren', 1],
     ]);
+    // The VAD's speech and a sound event classed as speech are two lanes with distinct keys.
+    const both = audioLanes([span('s', 100, 400)], [span('e4', 100, 400, 'speech')], 0, 1000);
+    expect(both.map((l) => [l.key, l.label])).toEqual([
+      ['vad', 'speech'],
+      ['sound:speech', 'speech'],
+    ]);
+    expect(new Set(both.map((l) => l.key)).size).toBe(2);
     expect(cursorPercent(250, 0, 1000)).toBe(25);
     expect(cursorPercent(2000, 0, 1000)).toBeNull();
     expect(cursorPercent(null, 0, 1000)).toBeNull();

@@ -87,7 +87,8 @@ export async function createAnalyzerHost(opts: AnalyzerHostOptions): Promise<Ana
   else opts.signal?.addEventListener('abort', onAbort, { once: true });
 
   const fail = (analyzer: AnalyzerId, err: unknown): void => {
-    if (failedIds.has(analyzer)) return;
+    // What breaks while the job is being stopped (a decode cut short) is not the analyzer's fault.
+    if (failedIds.has(analyzer) || abort.signal.aborted) return;
     failedIds.add(analyzer);
     errors.set(analyzer, err);
     const e = err as { code?: unknown; message?: unknown };

@@ -66,6 +66,7 @@ export function createAsrInstance(
   let stream: TranscriptStream | null = null;
   let streamFedSinceLive = 0;
   let partialBusy: Promise<void> | null = null;
+  let partialCut: AbortController | null = null;
   let lastPartialAt = -Infinity;
   const totals = {
     utterances: 0,
@@ -191,7 +192,12 @@ export function createAsrInstance(
     if (!audio || (audio.samples.length / SAMPLE_RATE) * 1000 < config.minUtteranceMs) return;
     lastPartialAt = now;
     const seg = nextSeg;
-    partialBusy = serial(() => transcriber!.transcribe(audio.samples, 0, ctx.signal))
+    // A partial gives way to the final: once the VAD closes the utterance it is cut short.
+    const cut = new AbortController();
+    partialCut = cut;
+    partialBusy = serial(() =>
+      transcriber!.transcribe(audio.samples, 0, AbortSignal.any([ctx.signal, cut.signal])),
+    )
       .then((r) => {
         // A final for this utterance may have landed meanwhile: then the partial is stale.
         if (!dead && !closed && seg === nextSeg) pushPartial(r.text, audio.startTs);
@@ -200,6 +206,7 @@ export function createAsrInstance(
       .catch(() => undefined)
       .finally(() => {
         partialBusy = null;
+        if (partialCut === cut) partialCut = null;
       });
   };
 
@@ -218,6 +225,8 @@ export function createAsrInstance(
     },
     async results(_from, batch) {
       if (dead || closed || batch.table !== 'speech_segments') return;
+      // The final of this utterance comes next: a partial decode still running is now wasted time.
+      partialCut?.abort();
       for (const span of spansOf(batch)) {
         closedUntil = Math.max(closedUntil, span.endTs);
         for (const [startTs, endTs] of splitSpan(span.startTs, span.endTs, maxMs)) {

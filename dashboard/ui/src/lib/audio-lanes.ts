@@ -21,6 +21,8 @@ export interface LaneMark {
 }
 
 export interface Lane {
+  /** Unique among lanes: the VAD's speech lane and a sound class called speech are two lanes. */
+  readonly key: string;
   readonly label: string;
   readonly marks: LaneMark[];
 }
@@ -56,7 +58,7 @@ export function audioLanes(
 ): Lane[] {
   const lanes: Lane[] = [];
   const speechMarks = laneMarks(speech, from, to);
-  if (speechMarks.length > 0) lanes.push({ label: 'speech', marks: speechMarks });
+  if (speechMarks.length > 0) lanes.push({ key: 'vad', label: 'speech', marks: speechMarks });
   const byLabel = new Map<string, Span[]>();
   for (const e of events) {
     const list = byLabel.get(e.label);
@@ -65,7 +67,7 @@ export function audioLanes(
   }
   for (const label of [...byLabel.keys()].sort()) {
     const marks = laneMarks(byLabel.get(label)!, from, to);
-    if (marks.length > 0) lanes.push({ label, marks });
+    if (marks.length > 0) lanes.push({ key: `sound:${label}`, label, marks });
   }
   return lanes;
 }
