@@ -9,6 +9,9 @@ import { benchSourcesLoad } from './sources-load.ts';
 import { benchSpine } from './spine.ts';
 import { benchFaces } from './faces.ts';
 import { benchFacesPipeline } from './faces-pipeline.ts';
+import { benchAudio } from './audio.ts';
+import { benchAudioLive } from './audio-live.ts';
+import { benchAudioPipeline } from './audio-pipeline.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv.slice(2);
@@ -18,6 +21,10 @@ const suites: Record<string, () => Promise<Record<string, unknown>>> = {
   'sources-load': benchSourcesLoad,
   'faces-pipeline': benchFacesPipeline,
   faces: benchFaces,
+  audio: benchAudio,
+  'audio-pipeline': benchAudioPipeline,
+  // About 1.5 minutes (AIMA_BENCH_AUDIO_LIVE_SECONDS, default 60, plus set-up).
+  'audio-live': benchAudioLive,
   // 15 minutes by default (AIMA_SOAK_MINUTES): run alone with `npm run bench -- soak`.
   soak: benchSoak,
 };
