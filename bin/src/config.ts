@@ -111,6 +111,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   });
 }
 
+/** An optional time flag: ISO-8601 or epoch ms, parsed to epoch ms. */
+export const timeFlag = z
+  .string()
+  .transform((s, ctx) => {
+    const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
+    if (!Number.isFinite(ms))
+      ctx.addIssue({ code: 'custom', message: `'${s}' is not an ISO-8601 time or epoch ms` });
+    return ms;
+  })
+  .optional();
+
 /** Validates parsed flags against a Zod schema; the error names the exact flag. */
 export function parseFlags<S extends z.ZodTypeAny>(schema: S, values: unknown): z.infer<S> {
   const parsed = schema.safeParse(values);

@@ -1,109 +1,10 @@
 // Small ONNX graphs that sherpa-onnx's Whisper loader accepts, with outputs fixed by construction,
 // so the real recognizer code path (features, encoder, greedy decoder, token table, language id)
-// runs end to end with known results. Written with a tiny protobuf writer (no python `onnx` here);
-// unlike helpers-onnx.ts it types int64 tensors and writes model metadata, which sherpa reads.
+// runs end to end with known results. Written with helpers-onnx.ts (int64 inputs typed, and model
+// metadata, which sherpa reads).
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-
-type Bytes = number[];
-
-function varint(v: number): Bytes {
-  const out: Bytes = [];
-  let n = BigInt(v);
-  do {
-    let b = Number(n & 0x7fn);
-    n >>= 7n;
-    if (n > 0n) b |= 0x80;
-    out.push(b);
-  } while (n > 0n);
-  return out;
-}
-const tag = (field: number, wire: 0 | 2): Bytes => varint((field << 3) | wire);
-const int = (field: number, v: number): Bytes => [...tag(field, 0), ...varint(v)];
-const bytes = (field: number, b: ArrayLike<number>): Bytes => [
-  ...tag(field, 2),
-  ...varint(b.length),
-  ...Array.from(b),
-];
-const str = (field: number, s: string): Bytes => bytes(field, new TextEncoder().encode(s));
-const msg = (field: number, ...parts: Bytes[]): Bytes => bytes(field, parts.flat());
-
-const FLOAT = 1;
-const INT64 = 7;
-type Elem = typeof FLOAT | typeof INT64;
-
-interface Io {
-  readonly name: string;
-  readonly type: 'float' | 'int64';
-  readonly dims: ReadonlyArray<number | string>;
-}
-interface Tensor {
-  readonly name: string;
-  readonly dims: readonly number[];
-  readonly data: Float32Array | BigInt64Array;
-}
-interface Node {
-  readonly op: string;
-  readonly inputs: readonly string[];
-  readonly outputs: readonly string[];
-  readonly attrs?: Readonly<Record<string, number | readonly number[]>>;
-}
-export interface FixtureGraph {
-  readonly inputs: readonly Io[];
-  readonly outputs: readonly Io[];
-  readonly initializers: readonly Tensor[];
-  readonly nodes: readonly Node[];
-  readonly metadata?: Readonly<Record<string, string | number>>;
-}
-
-const elem = (t: Io['type']): Elem => (t === 'float' ? FLOAT : INT64);
-
-function valueInfo(io: Io): Bytes {
-  const shape = io.dims.map((d) => msg(1, typeof d === 'number' ? int(1, d) : str(2, d)));
-  return [...str(1, io.name), ...msg(2, msg(1, int(1, elem(io.type)), msg(2, ...shape)))];
-}
-
-function tensor(t: Tensor): Bytes {
-  const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-  return [
-    ...t.dims.flatMap((d) => int(1, d)),
-    ...int(2, t.data instanceof Float32Array ? FLOAT : INT64),
-    ...str(8, t.name),
-    ...bytes(9, raw),
-  ];
-}
-
-function attribute(name: string, v: number | readonly number[]): Bytes {
-  if (typeof v === 'number') return [...str(1, name), ...int(3, v), ...int(20, 2)];
-  return [...str(1, name), ...v.flatMap((x) => int(8, x)), ...int(20, 7)];
-}
-
-/** ModelProto (IR 8, opset 13) with metadata_props (field 14), which sherpa-onnx reads. */
-export function encodeModel(g: FixtureGraph): Uint8Array {
-  const graph = [
-    ...g.nodes.flatMap((n, i) =>
-      msg(1, [
-        ...n.inputs.flatMap((x) => str(1, x)),
-        ...n.outputs.flatMap((x) => str(2, x)),
-        ...str(3, `${n.op.toLowerCase()}_${i}`),
-        ...str(4, n.op),
-        ...Object.entries(n.attrs ?? {}).flatMap(([k, v]) => msg(5, attribute(k, v))),
-      ]),
-    ),
-    ...str(2, 'fixture'),
-    ...g.initializers.flatMap((t) => msg(5, tensor(t))),
-    ...g.inputs.flatMap((v) => msg(11, valueInfo(v))),
-    ...g.outputs.flatMap((v) => msg(12, valueInfo(v))),
-  ];
-  const meta = Object.entries(g.metadata ?? {}).flatMap(([k, v]) => msg(14, str(1, k), str(2, String(v))));
-  return Uint8Array.from([
-    ...int(1, 8),
-    ...str(2, 'aima-test'),
-    ...msg(7, graph),
-    ...msg(8, str(1, ''), int(2, 13)),
-    ...meta,
-  ]);
-}
+import { encodeOnnxModel } from './helpers-onnx.ts';
 
 /**
  * Token layout of the fixture vocabulary: text tokens first, then Whisper's special tokens, then
@@ -167,7 +68,7 @@ export function whisperFixtureModels(opts: WhisperFixtureOptions): {
       ? { all_language_tokens: `${F.langEn},${F.langDe}`, all_language_codes: 'en,de' }
       : {}),
   };
-  const encoder = encodeModel({
+  const encoder = encodeOnnxModel({
     inputs: [{ name: 'mel', type: 'float', dims: [1, 80, 'T'] }],
     outputs: [
       { name: 'n_layer_cross_k', type: 'float', dims: [1, 1, 1, F.state] },
@@ -194,7 +95,7 @@ export function whisperFixtureModels(opts: WhisperFixtureOptions): {
     prev = id;
   }
   next[prev] = BigInt(F.eot);
-  const decoder = encodeModel({
+  const decoder = encodeOnnxModel({
     inputs: [
       { name: 'tokens', type: 'int64', dims: [1, 'n'] },
       { name: 'in_n_layer_self_k_cache', type: 'float', dims: [1, 1, F.textCtx, F.state] },

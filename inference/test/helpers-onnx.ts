@@ -33,6 +33,13 @@ const INT64 = 7;
 
 export type Dim = number | string;
 
+/** A graph input or output; `type` defaults to float. */
+export interface ValueDef {
+  readonly name: string;
+  readonly dims: readonly Dim[];
+  readonly type?: 'float' | 'int64';
+}
+
 export interface Initializer {
   readonly name: string;
   readonly dims: readonly number[];
@@ -48,15 +55,18 @@ export interface NodeDef {
 }
 
 export interface GraphDef {
-  readonly inputs: ReadonlyArray<{ name: string; dims: readonly Dim[] }>;
-  readonly outputs: ReadonlyArray<{ name: string; dims: readonly Dim[] }>;
+  readonly inputs: readonly ValueDef[];
+  readonly outputs: readonly ValueDef[];
   readonly initializers: readonly Initializer[];
   readonly nodes: readonly NodeDef[];
+  /** ModelProto.metadata_props (sherpa-onnx reads its model parameters from them). */
+  readonly metadata?: Readonly<Record<string, string | number>>;
 }
 
-function valueInfo(name: string, dims: readonly Dim[]): Bytes {
-  const shape = dims.map((d) => msg(1, typeof d === 'number' ? int(1, d) : str(2, d)));
-  return [...str(1, name), ...msg(2, msg(1, int(1, FLOAT), msg(2, ...shape)))];
+function valueInfo(v: ValueDef): Bytes {
+  const shape = v.dims.map((d) => msg(1, typeof d === 'number' ? int(1, d) : str(2, d)));
+  const elem = v.type === 'int64' ? INT64 : FLOAT;
+  return [...str(1, v.name), ...msg(2, msg(1, int(1, elem), msg(2, ...shape)))];
 }
 
 function tensor(t: Initializer): Bytes {
@@ -85,20 +95,23 @@ function node(n: NodeDef, i: number): Bytes {
   ];
 }
 
-/** A ModelProto (IR version 8, default-domain opset 13) holding one graph. */
+/** A ModelProto (IR version 8, default-domain opset 13) holding one graph, then its metadata. */
 export function encodeOnnxModel(g: GraphDef): Uint8Array {
   const graph = [
     ...g.nodes.flatMap((n, i) => msg(1, node(n, i))),
     ...str(2, 'fixture'),
     ...g.initializers.flatMap((t) => msg(5, tensor(t))),
-    ...g.inputs.flatMap((v) => msg(11, valueInfo(v.name, v.dims))),
-    ...g.outputs.flatMap((v) => msg(12, valueInfo(v.name, v.dims))),
+    ...g.inputs.flatMap((v) => msg(11, valueInfo(v))),
+    ...g.outputs.flatMap((v) => msg(12, valueInfo(v))),
   ];
+  // metadata_props = 14 (StringStringEntryProto key=1, value=2); protobuf lets it follow the rest.
+  const meta = Object.entries(g.metadata ?? {}).flatMap(([k, v]) => msg(14, str(1, k), str(2, String(v))));
   return Uint8Array.from([
     ...int(1, 8),
     ...str(2, 'aima-test'),
     ...msg(7, graph),
     ...msg(8, str(1, ''), int(2, 13)),
+    ...meta,
   ]);
 }
 

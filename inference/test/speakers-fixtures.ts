@@ -1,12 +1,12 @@
 // Fixtures for the speakers tests: a speaker-embedding ONNX graph sherpa-onnx's extractor accepts
-// (its metadata keys appended to the model), whose output is known — the per-band mean of the
+// (its metadata keys in the model's metadata_props), whose output is known — the per-band mean of the
 // 80-bin fbank over time, minus its mean over bands (a spectral-shape vector: different voices
 // give different vectors, loudness does not matter) — and real speech decoded by ffmpeg.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ResolvedModel } from '@aima/inference';
+import type { ModelSpec, ResolvedModel } from '@aima/inference';
 import {
   DEFAULT_SPEAKER_EMBEDDER_ID,
   DEFAULT_SPEAKER_SEGMENTATION_ID,
@@ -14,30 +14,6 @@ import {
 import { createFbank } from '../src/speakers/fbank.ts';
 import { encodeOnnxModel } from './helpers-onnx.ts';
 import { MEDIA_DIR } from './helpers.ts';
-
-function varint(v: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v) b |= 0x80;
-    out.push(b);
-  } while (v);
-  return out;
-}
-const lenDelim = (field: number, b: number[]): number[] => [
-  ...varint((field << 3) | 2),
-  ...varint(b.length),
-  ...b,
-];
-const utf8 = (s: string): number[] => [...new TextEncoder().encode(s)];
-
-/** ModelProto.metadata_props (field 14) entries; protobuf lets them follow the other fields. */
-export function metadataProps(kv: Readonly<Record<string, string>>): Uint8Array {
-  return Uint8Array.from(
-    Object.entries(kv).flatMap(([k, v]) => lenDelim(14, [...lenDelim(1, utf8(k)), ...lenDelim(2, utf8(v))])),
-  );
-}
 
 export const FIXTURE_DIM = 80;
 
@@ -52,7 +28,7 @@ export const FIXTURE_META: Readonly<Record<string, string>> = Object.freeze({
 
 /** feats [1, T, 80] → mean over T → minus its mean over the 80 bands → embs [1, 80]. */
 export function speakerFixtureModel(meta: Readonly<Record<string, string>> = FIXTURE_META): Uint8Array {
-  const graph = encodeOnnxModel({
+  return encodeOnnxModel({
     inputs: [{ name: 'feats', dims: [1, 'T', FIXTURE_DIM] }],
     outputs: [{ name: 'embs', dims: [1, FIXTURE_DIM] }],
     initializers: [],
@@ -61,12 +37,8 @@ export function speakerFixtureModel(meta: Readonly<Record<string, string>> = FIX
       { op: 'ReduceMean', inputs: ['band'], outputs: ['level'], attrs: { axes: [1], keepdims: 1 } },
       { op: 'Sub', inputs: ['band', 'level'], outputs: ['embs'] },
     ],
+    metadata: meta,
   });
-  const props = metadataProps(meta);
-  const out = new Uint8Array(graph.length + props.length);
-  out.set(graph);
-  out.set(props, graph.length);
-  return out;
 }
 
 /** Writes the fixture to a temp dir and returns it as the registry would resolve the default embedder. */
@@ -74,21 +46,31 @@ export function speakerFixtureResolved(
   meta: Readonly<Record<string, string>> = FIXTURE_META,
   id = DEFAULT_SPEAKER_EMBEDDER_ID,
 ): ResolvedModel {
+  return writeFixtureModel(speakerFixtureModel(meta), 'speaker-fixture.onnx', {
+    id,
+    task: 'speaker-embedding',
+    decoder: 'speaker-embedding',
+  });
+}
+
+/** `bytes` written to a fresh temp dir as `name`, resolved as the registry would resolve `spec.id`. */
+function writeFixtureModel(
+  bytes: Uint8Array,
+  name: string,
+  spec: Pick<ModelSpec, 'id' | 'task' | 'decoder'>,
+): ResolvedModel {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aima-speakers-'));
-  const file = path.join(dir, 'speaker-fixture.onnx');
-  const bytes = speakerFixtureModel(meta);
+  const file = path.join(dir, name);
   writeFileSync(file, bytes);
   return {
     spec: {
-      id,
-      task: 'speaker-embedding',
+      ...spec,
       file,
       url: 'file://fixture',
       sha256: '',
       bytes: bytes.length,
       license: 'test fixture',
       input: null,
-      decoder: 'speaker-embedding',
     },
     path: file,
     origin: 'file',
@@ -162,7 +144,7 @@ export function segmentationFixtureResolved(): ResolvedModel {
   const W = 160_000;
   const F = 100;
   const S = W / F;
-  const graph = encodeOnnxModel({
+  const bytes = encodeOnnxModel({
     inputs: [{ name: 'x', dims: [1, 1, W] }],
     outputs: [{ name: 'y', dims: [1, F, 3] }],
     initializers: [
@@ -177,34 +159,20 @@ export function segmentationFixtureResolved(): ResolvedModel {
       { op: 'MatMul', inputs: ['energy', 'w'], outputs: ['mixed'] },
       { op: 'Add', inputs: ['mixed', 'b'], outputs: ['y'] },
     ],
-  });
-  const props = metadataProps({
-    model_type: 'pyannote',
-    sample_rate: '16000',
-    window_size: String(W),
-    receptive_field_size: String(S),
-    receptive_field_shift: String(S),
-    num_speakers: '2',
-    powerset_max_classes: '1',
-    num_classes: '3',
-  });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'aima-speakers-seg-'));
-  const file = path.join(dir, 'segmentation-fixture.onnx');
-  const bytes = Uint8Array.from([...graph, ...props]);
-  writeFileSync(file, bytes);
-  return {
-    spec: {
-      id: DEFAULT_SPEAKER_SEGMENTATION_ID,
-      task: 'speaker-segmentation',
-      file,
-      url: 'file://fixture',
-      sha256: '',
-      bytes: bytes.length,
-      license: 'test fixture',
-      input: null,
-      decoder: 'pyannote-segmentation',
+    metadata: {
+      model_type: 'pyannote',
+      sample_rate: '16000',
+      window_size: String(W),
+      receptive_field_size: String(S),
+      receptive_field_shift: String(S),
+      num_speakers: '2',
+      powerset_max_classes: '1',
+      num_classes: '3',
     },
-    path: file,
-    origin: 'file',
-  };
+  });
+  return writeFixtureModel(bytes, 'segmentation-fixture.onnx', {
+    id: DEFAULT_SPEAKER_SEGMENTATION_ID,
+    task: 'speaker-segmentation',
+    decoder: 'pyannote-segmentation',
+  });
 }

@@ -2,13 +2,14 @@ import { AudioClock } from './audio-clock.ts';
 import { createDecodeStream, createEmptyStream } from './decode-stream.ts';
 import { abortedError, failureError } from './failure.ts';
 import { audioArgs } from './ffmpeg/args.ts';
+import type { FfmpegFeatures } from './ffmpeg/args.ts';
 import { decodableCodecs } from './ffmpeg/codecs.ts';
 import { detectFeatures } from './ffmpeg/features.ts';
 import { resolveFfmpeg } from './ffmpeg/resolve.ts';
 import { probeSource } from './probe.ts';
 import type { ProbeResult } from './probe.ts';
-import { checkOptions, endOfStreamError, launch } from './session-setup.ts';
-import { audioTrack } from './tracks.ts';
+import { checkOptions, launch } from './session-setup.ts';
+import { audioTrack, ownProcessTrack } from './tracks.ts';
 import type { AudioChunk, DecodeAudioOptions, DecodeStream, SourceRef } from './types.ts';
 
 /**
@@ -38,11 +39,7 @@ export async function decodeAudio(
   if (opts.signal?.aborted) throw abortedError(src, opts.signal.reason);
 
   const { ffmpeg } = resolveFfmpeg();
-  const [probed, features, codecs] = await Promise.all([
-    probeSource(src, opts.signal ? { signal: opts.signal } : {}),
-    detectFeatures(ffmpeg),
-    decodableCodecs(ffmpeg),
-  ]);
+  const { probed, features, codecs } = await probeForAudio(src, ffmpeg, opts.signal);
   const { info } = probed;
   if (info.audio === null) return createEmptyStream(info);
   assertAudioDecodable(src, probed, codecs);
@@ -60,28 +57,26 @@ export async function decodeAudio(
 
   return createDecodeStream(
     audioTrack({
-      src,
-      info,
-      proc,
-      stream: proc.stdout,
+      ...ownProcessTrack(src, info, proc, live, opts, { toleranceMs: 1000, audio: true }),
       chunkSamples,
       clock,
       originMs: live ? undefined : probed.startMs,
-      epochMs: opts.epochMs ?? Date.now(),
-      capacity: opts.highWaterMark ?? 8,
-      policy: opts.overflow ?? (live ? 'drop-oldest' : 'block'),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      finalize: (exit, lastMs) =>
-        endOfStreamError(src, proc, exit, {
-          live,
-          durationMs: info.durationMs,
-          limitMs: opts.durationMs,
-          lastMs,
-          toleranceMs: 1000,
-          audio: true,
-        }),
     }),
   );
+}
+
+/** The probe, ffmpeg's features and the codecs it decodes, in parallel (audio decodes check codecs). */
+export async function probeForAudio(
+  src: SourceRef,
+  ffmpeg: string,
+  signal: AbortSignal | undefined,
+): Promise<{ probed: ProbeResult; features: FfmpegFeatures; codecs: ReadonlySet<string> }> {
+  const [probed, features, codecs] = await Promise.all([
+    probeSource(src, signal ? { signal } : {}),
+    detectFeatures(ffmpeg),
+    decodableCodecs(ffmpeg),
+  ]);
+  return { probed, features, codecs };
 }
 
 /** Samples per chunk: default 8000 (0.5 s); RangeError unless an integer >= 1. */

@@ -4,7 +4,7 @@
 // of either pipe would stall the other. Files decode video and audio in separate processes
 // (decodeVideo, decodeAudio) so that each keeps its own backpressure.
 import { AudioClock } from './audio-clock.ts';
-import { assertAudioDecodable, checkChunkSamples } from './decode-audio.ts';
+import { assertAudioDecodable, checkChunkSamples, probeForAudio } from './decode-audio.ts';
 import { createDecodeStream } from './decode-stream.ts';
 import { checkVideoOptions, planVideo } from './decode-video.ts';
 import type { VideoPlan } from './decode-video.ts';
@@ -12,12 +12,9 @@ import { isIngestError } from './errors.ts';
 import type { IngestError } from './errors.ts';
 import { abortedError } from './failure.ts';
 import { AUDIO_FD, avArgs } from './ffmpeg/args.ts';
-import { decodableCodecs } from './ffmpeg/codecs.ts';
-import { detectFeatures } from './ffmpeg/features.ts';
 import { startFfmpegPipes } from './ffmpeg/process.ts';
 import type { FfmpegExit, FfmpegProcess } from './ffmpeg/process.ts';
 import { resolveFfmpeg } from './ffmpeg/resolve.ts';
-import { probeSource } from './probe.ts';
 import { PtsTracker } from './pts-tracker.ts';
 import { endOfStreamError, launchWith } from './session-setup.ts';
 import { audioTrack, frameTrack } from './tracks.ts';
@@ -57,11 +54,7 @@ export async function decodeAv(src: SourceRef, opts: DecodeAvOptions = {}): Prom
   if (opts.signal?.aborted) throw abortedError(src, opts.signal.reason);
 
   const { ffmpeg } = resolveFfmpeg();
-  const [probed, features, codecs] = await Promise.all([
-    probeSource(src, opts.signal ? { signal: opts.signal } : {}),
-    detectFeatures(ffmpeg),
-    decodableCodecs(ffmpeg),
-  ]);
+  const { probed, features, codecs } = await probeForAudio(src, ffmpeg, opts.signal);
   const { info } = probed;
   let audioError: IngestError | null = null;
   let withAudio = opts.audio !== undefined && info.audio !== null;

@@ -7,10 +7,10 @@ import { resolveFfmpeg } from './ffmpeg/resolve.ts';
 import { probeSource } from './probe.ts';
 import type { ProbeResult } from './probe.ts';
 import { PtsTracker } from './pts-tracker.ts';
-import { checkOptions, endOfStreamError, launch } from './session-setup.ts';
-import { frameTrack } from './tracks.ts';
+import { checkOptions, launch } from './session-setup.ts';
+import { frameTrack, ownProcessTrack } from './tracks.ts';
 import type { DecodeStream, DecodeVideoOptions, Frame, PixelFormat, SourceRef } from './types.ts';
-import type { Size } from './ffmpeg/args.ts';
+import type { Size, VideoOutputOptions } from './ffmpeg/args.ts';
 
 /**
  * Decode a source into RGB (or BGR) frames, probing it first.
@@ -52,28 +52,13 @@ export async function decodeVideo(
 
   return createDecodeStream(
     frameTrack({
-      src,
-      info,
-      proc,
-      stream: proc.stdout,
+      ...ownProcessTrack(src, info, proc, live, opts, { toleranceMs: Math.max(1000, 5 * plan.frameMs) }),
       size: plan.size,
       format: plan.format,
       frameMs: plan.frameMs,
       pts,
       // Live PTS can start anywhere: count from the first frame.
       originMs: live ? undefined : plan.originMs,
-      epochMs: opts.epochMs ?? Date.now(),
-      capacity: opts.highWaterMark ?? 8,
-      policy: opts.overflow ?? (live ? 'drop-oldest' : 'block'),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      finalize: (exit, lastMs) =>
-        endOfStreamError(src, proc, exit, {
-          live,
-          durationMs: info.durationMs,
-          limitMs: opts.durationMs,
-          lastMs,
-          toleranceMs: Math.max(1000, 5 * plan.frameMs),
-        }),
     }),
   );
 }
@@ -98,14 +83,7 @@ export interface VideoPlan {
   readonly frameMs: number;
   /** For -copyts runs: the showinfo PTS that is ptsMs 0 (the container's start, less the shift). */
   readonly originMs: number;
-  readonly output: {
-    readonly streamIndex: number;
-    readonly size: Size;
-    readonly pixelFormat: PixelFormat;
-    readonly fps?: number;
-    readonly durationMs?: number;
-    readonly shiftMs?: number;
-  };
+  readonly output: VideoOutputOptions;
 }
 
 /**

@@ -11,6 +11,7 @@ import type { FfmpegExit, FfmpegProcess } from './ffmpeg/process.ts';
 import type { IngestError } from './errors.ts';
 import type { PtsTracker } from './pts-tracker.ts';
 import { readRecords } from './record-reader.ts';
+import { endOfStreamError } from './session-setup.ts';
 import type { AudioChunk, Frame, MediaInfo, OverflowPolicy, PixelFormat, SourceRef } from './types.ts';
 
 export interface RawFrame {
@@ -40,6 +41,59 @@ export interface TrackCommon {
   readonly finalize: (exit: FfmpegExit, lastMs: number | null) => IngestError | null;
 }
 
+/** What a decode that owns its ffmpeg and reads its stdout (decodeVideo, decodeAudio) is asked. */
+export interface OwnProcessOptions {
+  readonly durationMs?: number;
+  readonly epochMs?: number;
+  readonly highWaterMark?: number;
+  readonly overflow?: OverflowPolicy;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * TrackCommon of a decode with its own ffmpeg: its stdout, the caller's buffering (live sources
+ * default to 'drop-oldest', files to 'block'), and the end-of-stream verdict on that one output.
+ */
+export function ownProcessTrack(
+  src: SourceRef,
+  info: MediaInfo,
+  proc: FfmpegProcess,
+  live: boolean,
+  opts: OwnProcessOptions,
+  verdict: { readonly toleranceMs: number; readonly audio?: boolean },
+): TrackCommon {
+  return {
+    src,
+    info,
+    proc,
+    stream: proc.stdout,
+    epochMs: opts.epochMs ?? Date.now(),
+    capacity: opts.highWaterMark ?? 8,
+    policy: opts.overflow ?? (live ? 'drop-oldest' : 'block'),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    finalize: (exit, lastMs) =>
+      endOfStreamError(src, proc, exit, {
+        live,
+        durationMs: info.durationMs,
+        limitMs: opts.durationMs,
+        lastMs,
+        ...verdict,
+      }),
+  };
+}
+
+/** The session options a track passes on as they are. */
+function sessionBase(o: TrackCommon) {
+  return {
+    src: o.src,
+    info: o.info,
+    proc: o.proc,
+    capacity: o.capacity,
+    policy: o.policy,
+    ...(o.signal ? { signal: o.signal } : {}),
+  };
+}
+
 export interface FrameTrackOptions extends TrackCommon {
   readonly size: Size;
   readonly format: PixelFormat;
@@ -57,12 +111,7 @@ export function frameTrack(o: FrameTrackOptions): SessionOptions<RawFrame, Frame
   let origin = o.originMs;
   let lastPtsMs: number | null = null;
   return {
-    src: o.src,
-    info: o.info,
-    proc: o.proc,
-    capacity: o.capacity,
-    policy: o.policy,
-    ...(o.signal ? { signal: o.signal } : {}),
+    ...sessionBase(o),
     onStop: () => o.pts.end(),
     pump: (session) =>
       readRecords(
@@ -114,12 +163,7 @@ export function audioTrack(o: AudioTrackOptions): SessionOptions<RawChunk, Audio
   let samplesRead = 0;
   let lastEndMs: number | null = null;
   return {
-    src: o.src,
-    info: o.info,
-    proc: o.proc,
-    capacity: o.capacity,
-    policy: o.policy,
-    ...(o.signal ? { signal: o.signal } : {}),
+    ...sessionBase(o),
     onStop: () => o.clock.end(),
     pump: (session) =>
       readRecords(

@@ -9,11 +9,14 @@
 // person (or moving it) applies to every segment of that speaker at once.
 import { DEFAULT_AUDIO_LIMIT, count, limitOf, num, str, ts } from './audio-sql.ts';
 import type {
+  AudioRangeQuery,
   SpeakerLinkStatus,
+  SpeakerQuery,
   SpeakerRecord,
   StoredTranscriptWord,
   TranscriptHit,
   TranscriptQuery,
+  TranscriptSearchQuery,
   TranscriptSegmentRecord,
   TranscriptWord,
 } from './audio-types.ts';
@@ -96,6 +99,29 @@ const OUTER = `t.source_id AS source_id, t.segment_id AS segment_id, t.start_ms 
   t.word_confidence AS word_confidence`;
 
 /**
+ * The segments of `inner` (selecting SEGMENT_COLUMNS, plus `extra` columns of `t`) with their
+ * person resolved, of one person when asked, in time order.
+ */
+function resolvedSegments(
+  q: { readonly sourceId?: string | undefined; readonly personId?: string | undefined },
+  inner: string,
+  extra: string,
+  params: Readonly<Record<string, unknown>>,
+  limit: number,
+): SqlQuery {
+  const person = q.personId === undefined ? '' : `WHERE ${RESOLVED} = {pid:String}`;
+  return {
+    sql: `SELECT ${OUTER}${extra}
+      FROM (${inner}) AS t
+      ${speakersJoin(q.sourceId === undefined ? '' : 'WHERE source_id = {sid:String}')}
+      ${person}
+      ORDER BY start_ms, end_ms, source_id, segment_id
+      LIMIT {limit:UInt32}`,
+    params: { ...params, ...(q.personId === undefined ? {} : { pid: q.personId }), limit },
+  };
+}
+
+/**
  * Latest version of each matching segment, in time order. Conditions on non-key columns are
  * evaluated after FINAL (see selectTracks), so a replaced row never matches for its successor.
  */
@@ -106,20 +132,13 @@ export function selectTranscript(q: Omit<TranscriptQuery, 'signal'>): SqlQuery {
     time('end_ts >= ?', 'from', q.fromTs),
     time('start_ts < ?', 'to', q.toTs),
   ]);
-  const person = q.personId === undefined ? '' : `WHERE ${RESOLVED} = {pid:String}`;
-  return {
-    sql: `SELECT ${OUTER}
-      FROM (SELECT ${SEGMENT_COLUMNS} FROM transcript_segments FINAL ${w.sql}) AS t
-      ${speakersJoin(q.sourceId === undefined ? '' : 'WHERE source_id = {sid:String}')}
-      ${person}
-      ORDER BY start_ms, end_ms, source_id, segment_id
-      LIMIT {limit:UInt32}`,
-    params: {
-      ...w.params,
-      ...(q.personId === undefined ? {} : { pid: q.personId }),
-      limit: limitOf(q.limit, DEFAULT_TRANSCRIPT_LIMIT),
-    },
-  };
+  return resolvedSegments(
+    q,
+    `SELECT ${SEGMENT_COLUMNS} FROM transcript_segments FINAL ${w.sql}`,
+    '',
+    w.params,
+    limitOf(q.limit, DEFAULT_TRANSCRIPT_LIMIT),
+  );
 }
 
 /**
@@ -130,34 +149,19 @@ export function selectTranscript(q: Omit<TranscriptQuery, 'signal'>): SqlQuery {
  * on by default in 26.x), so the old text of a replaced segment never matches. `hit_idx` are the
  * 1-based positions of the words that contain a query term.
  */
-export function searchTranscripts(q: {
-  readonly q: string;
-  readonly sourceId?: string | undefined;
-  readonly personId?: string | undefined;
-  readonly limit?: number | undefined;
-}): SqlQuery {
+export function searchTranscripts(q: Omit<TranscriptSearchQuery, 'signal'>): SqlQuery {
   const source = q.sourceId === undefined ? '' : 'AND source_id = {sid:String}';
-  const person = q.personId === undefined ? '' : `WHERE ${RESOLVED} = {pid:String}`;
-  return {
-    sql: `SELECT ${OUTER}, t.hit_idx AS hit_idx
-      FROM (
-        WITH arrayDistinct(splitByNonAlpha(lowerUTF8({q:String}))) AS terms
+  return resolvedSegments(
+    q,
+    `WITH arrayDistinct(splitByNonAlpha(lowerUTF8({q:String}))) AS terms
         SELECT ${SEGMENT_COLUMNS},
           arrayFilter(i -> hasAny(splitByNonAlpha(lowerUTF8(word_text[i])), terms), arrayEnumerate(word_text)) AS hit_idx
         FROM transcript_segments FINAL
-        WHERE length(terms) > 0 AND hasAllTokens(lowerUTF8(text), terms) ${source}
-      ) AS t
-      ${speakersJoin(q.sourceId === undefined ? '' : 'WHERE source_id = {sid:String}')}
-      ${person}
-      ORDER BY start_ms, end_ms, source_id, segment_id
-      LIMIT {limit:UInt32}`,
-    params: {
-      q: q.q,
-      ...(q.sourceId === undefined ? {} : { sid: q.sourceId }),
-      ...(q.personId === undefined ? {} : { pid: q.personId }),
-      limit: limitOf(q.limit, DEFAULT_SEARCH_LIMIT),
-    },
-  };
+        WHERE length(terms) > 0 AND hasAllTokens(lowerUTF8(text), terms) ${source}`,
+    ', t.hit_idx AS hit_idx',
+    { q: q.q, ...(q.sourceId === undefined ? {} : { sid: q.sourceId }) },
+    limitOf(q.limit, DEFAULT_SEARCH_LIMIT),
+  );
 }
 
 export interface TranscriptSelectRow {
@@ -186,13 +190,20 @@ function wordAt(r: TranscriptSelectRow, i: number): TranscriptWord {
   };
 }
 
-export function toTranscriptSegment(r: TranscriptSelectRow): TranscriptSegmentRecord {
+/** What a segment and a search hit both start with. */
+function segmentHead(r: TranscriptSelectRow) {
   return {
     sourceId: r.source_id,
     segmentId: r.segment_id,
     startTs: fromMs(r.start_ms),
     endTs: fromMs(r.end_ms),
     text: r.text,
+  };
+}
+
+export function toTranscriptSegment(r: TranscriptSelectRow): TranscriptSegmentRecord {
+  return {
+    ...segmentHead(r),
     language: r.language,
     confidence: Number(r.confidence),
     engine: r.engine,
@@ -204,11 +215,7 @@ export function toTranscriptSegment(r: TranscriptSelectRow): TranscriptSegmentRe
 
 export function toTranscriptHit(r: TranscriptSelectRow & { hit_idx: (number | string)[] }): TranscriptHit {
   return {
-    sourceId: r.source_id,
-    segmentId: r.segment_id,
-    startTs: fromMs(r.start_ms),
-    endTs: fromMs(r.end_ms),
-    text: r.text,
+    ...segmentHead(r),
     speakerId: r.speaker_id,
     personId: r.resolved_person_id,
     matches: r.hit_idx.map((i) => wordAt(r, Number(i) - 1)),
@@ -219,12 +226,7 @@ export function toTranscriptHit(r: TranscriptSelectRow & { hit_idx: (number | st
  * Words of one source in [fromTs, toTs) (by word start), only those of each segment's latest
  * version: a replaced segment's older word rows stay in the table but never show.
  */
-export function selectTranscriptWords(q: {
-  readonly sourceId: string;
-  readonly fromTs?: number | undefined;
-  readonly toTs?: number | undefined;
-  readonly limit?: number | undefined;
-}): SqlQuery {
+export function selectTranscriptWords(q: Omit<AudioRangeQuery, 'signal'>): SqlQuery {
   const w = where([
     eq('source_id', 'sid', q.sourceId),
     time('start_ts >= ?', 'from', q.fromTs),
@@ -288,10 +290,7 @@ export function speakerRow(s: SpeakerRecord): object {
 }
 
 /** Current speakers (FINAL), by source then speaker id; `person_id` filters after FINAL. */
-export function selectSpeakers(q: {
-  readonly sourceId?: string | undefined;
-  readonly personId?: string | undefined;
-}): SqlQuery {
+export function selectSpeakers(q: Omit<SpeakerQuery, 'signal'>): SqlQuery {
   const w = where([eq('source_id', 'sid', q.sourceId), eq('person_id', 'pid', q.personId)]);
   return {
     sql: `SELECT source_id, speaker_id, label, person_id, link, speaking_ms, turns, embedding, version

@@ -2,31 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { TRANSCRIPT_FORMATS, formatTranscript } from '../index.ts';
 import type { TranscriptSegmentRecord } from '../index.ts';
 import { clock } from '../src/transcript-export.ts';
+import { segment } from './audio-fixtures.ts';
 
 const EPOCH = Date.UTC(2024, 4, 1, 12);
 
-function seg(
+/** A segment of 'file-1' over [startMs, endMs) after EPOCH, without words unless given. */
+const seg = (
   n: number,
   startMs: number,
   endMs: number,
   text: string,
   over: Partial<TranscriptSegmentRecord> = {},
-): TranscriptSegmentRecord {
-  return {
-    sourceId: 'file-1',
-    segmentId: `seg-${n}`,
-    startTs: EPOCH + startMs,
-    endTs: EPOCH + endMs,
-    text,
-    language: 'en',
-    confidence: 0.875,
-    engine: 'pocketsphinx',
-    speakerId: '',
-    personId: '',
-    words: [],
-    ...over,
-  };
-}
+): TranscriptSegmentRecord =>
+  segment('file-1', n, text, { startTs: EPOCH + startMs, endTs: EPOCH + endMs, words: [], ...over });
 
 const segments = [
   seg(0, 1000, 3500, 'Hello there.', {

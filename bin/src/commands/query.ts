@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { BUILTIN_MODELS, InferenceError } from '@aima/inference';
 import type { Segment, SourceRecord } from '@aima/storage';
-import { loadConfig, parseFlags } from '../config.ts';
+import { loadConfig, parseFlags, timeFlag } from '../config.ts';
 import { CliError } from '../errors.ts';
 import { openStore } from '@aima/dashboard';
 import { iso, mediaTime, toCsv, toTable, writeOutput } from '../output.ts';
@@ -11,21 +11,11 @@ import type { CommandContext } from './context.ts';
 export const queryUsage = `usage: aima query [--source ID] [--from TIME] [--to TIME] [--class LABEL] [--gap MS]
                   [--limit N] [--json | --csv] [--out FILE]   (TIME: ISO-8601 or epoch ms)`;
 
-const time = z
-  .string()
-  .transform((s, ctx) => {
-    const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
-    if (!Number.isFinite(ms))
-      ctx.addIssue({ code: 'custom', message: `'${s}' is not an ISO-8601 time or epoch ms` });
-    return ms;
-  })
-  .optional();
-
 const flagsSchema = z
   .object({
     source: z.string().optional(),
-    from: time,
-    to: time,
+    from: timeFlag,
+    to: timeFlag,
     class: z.string().optional(),
     gap: z.coerce.number().int().min(0).default(1000),
     limit: z.coerce.number().int().positive().max(100_000).default(1000),

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { openStore } from '@aima/dashboard';
 import { formatTranscript, type TranscriptFormat, type TranscriptSegmentRecord } from '@aima/storage';
-import { loadConfig, parseFlags } from '../config.ts';
+import { loadConfig, parseFlags, timeFlag } from '../config.ts';
 import { CliError } from '../errors.ts';
 import { iso, mediaTime, writeOutput } from '../output.ts';
 import type { CommandContext } from './context.ts';
@@ -13,16 +13,6 @@ export const transcriptUsage = `usage: aima transcript <SOURCE_ID> [--vtt | --sr
 
 const FORMATS = ['vtt', 'srt', 'json', 'csv'] as const;
 
-const time = z
-  .string()
-  .transform((s, ctx) => {
-    const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
-    if (!Number.isFinite(ms))
-      ctx.addIssue({ code: 'custom', message: `'${s}' is not an ISO-8601 time or epoch ms` });
-    return ms;
-  })
-  .optional();
-
 const flagsSchema = z
   .object({
     vtt: z.boolean().default(false),
@@ -30,8 +20,8 @@ const flagsSchema = z
     json: z.boolean().default(false),
     csv: z.boolean().default(false),
     speaker: z.string().min(1).optional(),
-    from: time,
-    to: time,
+    from: timeFlag,
+    to: timeFlag,
     out: z.string().optional(),
   })
   .refine((f) => FORMATS.filter((k) => f[k]).length <= 1, {

@@ -1,18 +1,14 @@
-// Speech recognition types (issue 9). The record shapes mirror TranscriptSegmentRecord and
-// TranscriptWord of storage/src/audio-types.ts field for field: storage depends on inference, so
-// inference cannot import them, and the rows we emit must be assignable to them structurally.
+// Speech recognition types (issue 9). The rows the `asr` analyzer emits are the audio records of
+// ../audio/records.ts (storage keeps them as TranscriptSegmentRecord / TranscriptWord).
+import type { TranscriptSegmentRow, TranscriptWordRow } from '../audio/records.ts';
+
+export type { TranscriptSegmentRow };
 
 /** Engines the `asr` analyzer can drive. */
 export type AsrEngineId = 'pocketsphinx' | 'sherpa-whisper' | 'sherpa-zipformer';
 
 /** One recognised word, on the wall clock (ms). */
-export interface AsrWord {
-  readonly word: string;
-  readonly startTs: number;
-  readonly endTs: number;
-  /** 0..1; engines without word confidences give the utterance's. */
-  readonly confidence: number;
-}
+export type AsrWord = TranscriptWordRow;
 
 /** What an engine says about one utterance. */
 export interface TranscribeResult {
@@ -71,21 +67,6 @@ export interface Transcriber {
   openStream?(startTs: number): TranscriptStream;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
-}
-
-/** A transcript segment row (table `transcript_segments`); see TranscriptSegmentRecord. */
-export interface TranscriptSegmentRow {
-  readonly sourceId: string;
-  readonly segmentId: string;
-  readonly startTs: number;
-  readonly endTs: number;
-  readonly text: string;
-  readonly language: string;
-  readonly confidence: number;
-  readonly engine: string;
-  readonly speakerId: string;
-  readonly personId: string;
-  readonly words: readonly AsrWord[];
 }
 
 /** Live message data (`kind: 'transcript'`). */

@@ -21,7 +21,17 @@ export type { SpeechEvent, SpeechHysteresis, SpeechHysteresisOptions, SpeechSpan
 export { createSileroStream } from './vad/silero.ts';
 export type { SileroStream } from './vad/silero.ts';
 export { SILENT_LUFS } from './records.ts';
-export type { AudioEventRow, LoudnessRow, SpeechRateRow, SpeechSegmentRow } from './records.ts';
+export type {
+  AudioEventRow,
+  LoudnessRow,
+  SpeakerLinkStatus,
+  SpeakerRow,
+  SpeakerTurnRow,
+  SpeechRateRow,
+  SpeechSegmentRow,
+  TranscriptSegmentRow,
+  TranscriptWordRow,
+} from './records.ts';
 export { loudnessConfigSchema } from './loudness/definition.ts';
 export type { LoudnessConfig } from './loudness/definition.ts';
 export { createKWeighting, lufs, preFilter, rlbFilter } from './loudness/kweight.ts';

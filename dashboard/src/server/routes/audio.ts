@@ -63,21 +63,28 @@ const notFound = { description: 'Unknown source (SOURCE_NOT_FOUND)' };
 export function audioRoutes(opts: AudioRouteOptions): ApiRoute[] {
   const { manager, store } = opts;
 
+  const rangeOf = (id: string, q: z.output<typeof RangeQuery>, signal: AbortSignal) => ({
+    sourceId: id,
+    fromTs: q.from,
+    toTs: q.to,
+    limit: q.limit,
+    signal,
+  });
+  /** The store query for [from, to) of a known source (SOURCE_NOT_FOUND otherwise). */
+  const sourceRange = async (id: string, q: z.output<typeof RangeQuery>, signal: AbortSignal) => {
+    await requireSource(manager, id);
+    return rangeOf(id, q, signal);
+  };
+  const transcriptRows = (id: string, q: z.output<typeof ExportQuery>, signal: AbortSignal) =>
+    store.listTranscript({ ...rangeOf(id, q, signal), speakerId: q.speaker });
+
   const transcript = async (
     id: string,
     q: z.output<typeof ExportQuery>,
     signal: AbortSignal,
   ): Promise<TranscriptLineView[]> => {
     await requireSource(manager, id);
-    const rows = await store.listTranscript({
-      sourceId: id,
-      speakerId: q.speaker,
-      fromTs: q.from,
-      toTs: q.to,
-      limit: q.limit,
-      signal,
-    });
-    return rows.map(transcriptLineView);
+    return (await transcriptRows(id, q, signal)).map(transcriptLineView);
   };
 
   const download = async (
@@ -88,14 +95,7 @@ export function audioRoutes(opts: AudioRouteOptions): ApiRoute[] {
     signal: AbortSignal,
   ): Promise<FastifyReply> => {
     const src = await requireSource(manager, id);
-    const rows = await store.listTranscript({
-      sourceId: id,
-      speakerId: q.speaker,
-      fromTs: q.from,
-      toTs: q.to,
-      limit: q.limit,
-      signal,
-    });
+    const rows = await transcriptRows(id, q, signal);
     // Speakers the user named appear by name in the cues.
     const speakers = await store.listSpeakers({ sourceId: id, signal });
     const speakerNames = Object.fromEntries(
@@ -169,14 +169,7 @@ export function audioRoutes(opts: AudioRouteOptions): ApiRoute[] {
         },
       },
       async ({ params, query, signal }) => {
-        await requireSource(manager, params.id);
-        const rows = await store.listSpeechSegments({
-          sourceId: params.id,
-          fromTs: query.from,
-          toTs: query.to,
-          limit: query.limit,
-          signal,
-        });
+        const rows = await store.listSpeechSegments(await sourceRange(params.id, query, signal));
         return rows.map(speechSegmentView);
       },
     ),
@@ -193,15 +186,8 @@ export function audioRoutes(opts: AudioRouteOptions): ApiRoute[] {
         responses: { 200: { description: 'Sound events', schema: z.array(AudioEventView) }, 404: notFound },
       },
       async ({ params, query, signal }) => {
-        await requireSource(manager, params.id);
-        const rows = await store.listAudioEvents({
-          sourceId: params.id,
-          label: query.label,
-          fromTs: query.from,
-          toTs: query.to,
-          limit: query.limit,
-          signal,
-        });
+        const range = await sourceRange(params.id, query, signal);
+        const rows = await store.listAudioEvents({ ...range, label: query.label });
         return rows.map(audioEventView);
       },
     ),
@@ -218,14 +204,7 @@ export function audioRoutes(opts: AudioRouteOptions): ApiRoute[] {
         responses: { 200: { description: 'Loudness columns', schema: LoudnessView }, 404: notFound },
       },
       async ({ params, query, signal }) => {
-        await requireSource(manager, params.id);
-        const rows = await store.listLoudness({
-          sourceId: params.id,
-          fromTs: query.from,
-          toTs: query.to,
-          limit: query.limit,
-          signal,
-        });
+        const rows = await store.listLoudness(await sourceRange(params.id, query, signal));
         return loudnessView(params.id, rows);
       },
     ),
@@ -242,14 +221,7 @@ export function audioRoutes(opts: AudioRouteOptions): ApiRoute[] {
         responses: { 200: { description: 'Speech rate', schema: z.array(SpeechRateView) }, 404: notFound },
       },
       async ({ params, query, signal }) => {
-        await requireSource(manager, params.id);
-        const rows = await store.listSpeechRate({
-          sourceId: params.id,
-          fromTs: query.from,
-          toTs: query.to,
-          limit: query.limit,
-          signal,
-        });
+        const rows = await store.listSpeechRate(await sourceRange(params.id, query, signal));
         return rows.map(speechRateView);
       },
     ),
