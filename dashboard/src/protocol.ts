@@ -448,6 +448,21 @@ export const SpeakerPatchBody = z
   .strict();
 export type SpeakerPatchBody = z.infer<typeof SpeakerPatchBody>;
 
+/** One speaking turn of a speaker. */
+export const SpeakerTurnView = z.object({
+  speakerId: z.string(),
+  startTs: z.number(),
+  endTs: z.number(),
+});
+export type SpeakerTurnView = z.infer<typeof SpeakerTurnView>;
+
+/**
+ * Split a speaker: the turns named by their start (epoch ms) become a new speaker of the source,
+ * with the transcript lines spoken in them. At least one turn must stay with the speaker.
+ */
+export const SpeakerSplitBody = z.object({ turns: z.array(z.number().int()).min(1).max(10_000) }).strict();
+export type SpeakerSplitBody = z.infer<typeof SpeakerSplitBody>;
+
 /** A transcript segment whose words matched a search, with the moment to jump to. */
 export const TranscriptHitView = z.object({
   sourceId: z.string(),

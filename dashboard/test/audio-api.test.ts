@@ -8,6 +8,7 @@ import {
   ErrorBody,
   LoudnessView,
   PersonSpeechView,
+  SpeakerTurnView,
   SpeakerView,
   SpeechRateView,
   SpeechSegmentView,
@@ -302,6 +303,8 @@ describe('OpenAPI', () => {
       'listSpeechRate',
       'listSpeakers',
       'decideSpeaker',
+      'listSpeakerTurns',
+      'splitSpeaker',
       'searchTranscripts',
       'personSpeech',
     ]) {
@@ -311,5 +314,52 @@ describe('OpenAPI', () => {
       'decideSpeaker',
     );
     expect(doc.components.schemas['TranscriptHitView']).toBeDefined();
+  });
+});
+
+describe('splitting a speaker', () => {
+  const post = (speakerId: string, payload: object) =>
+    env.app.inject({
+      method: 'POST',
+      url: `/api/v1/sources/talk/speakers/${speakerId}/split`,
+      headers: bearer(),
+      payload,
+    });
+
+  it('moves the chosen turns and the lines spoken in them to a new speaker', async () => {
+    const before = await get('/api/v1/sources/talk/speakers/S2/turns', z.array(SpeakerTurnView));
+    expect(before.map((t) => t.startTs)).toEqual([EPOCH + 3000, EPOCH + 8600]);
+    const res = await post('S2', { turns: [EPOCH + 8600] });
+    expect(res.statusCode, res.body).toBe(201);
+    const created = SpeakerView.parse(res.json());
+    expect(created).toMatchObject({
+      speakerId: 'S3',
+      link: 'none',
+      personId: '',
+      turns: 1,
+      speakingMs: 2400,
+    });
+    const speakers = await get('/api/v1/sources/talk/speakers', z.array(SpeakerView));
+    expect(speakers.find((s) => s.speakerId === 'S2')).toMatchObject({ turns: 1, speakingMs: 2200 });
+    const s3 = await get('/api/v1/sources/talk/speakers/S3/turns', z.array(SpeakerTurnView));
+    expect(s3).toEqual([{ speakerId: 'S3', startTs: EPOCH + 8600, endTs: EPOCH + 11_000 }]);
+    // The line spoken in the moved turn follows it; the other stays.
+    const lines = await get('/api/v1/sources/talk/transcript', z.array(TranscriptLineView));
+    expect(lines.map((l) => [l.segmentId, l.speakerId])).toEqual([
+      ['seg-1', 'S1'],
+      ['seg-2', 'S2'],
+      ['seg-3', 'S1'],
+      ['seg-4', 'S3'],
+    ]);
+  });
+
+  it('refuses a start that is no turn of the speaker, and a split that leaves it none', async () => {
+    const notATurn = await post('S2', { turns: [EPOCH + 1] });
+    expect(notATurn.statusCode).toBe(400);
+    expect(ErrorBody.parse(notATurn.json()).message).toMatch(/^body\.turns: /);
+    const all = await post('S3', { turns: [EPOCH + 8600] });
+    expect(all.statusCode).toBe(400);
+    expect(all.json().message).toContain('at least one turn');
+    expect((await post('S9', { turns: [EPOCH] })).statusCode).toBe(404);
   });
 });

@@ -206,6 +206,22 @@ describe('audio in Chromium', () => {
       await page.locator('[data-testid="history-audio"] li[data-segment-id="seg-1"]').textContent(),
     ).toContain('Ada');
     await shot('history-speakers.png');
+
+    // Two voices in S2: its second turn is someone else. Split it off into a new speaker.
+    const s2 = page.locator('[data-testid="speakers"] li[data-speaker-id="S2"]');
+    await s2.locator('[data-action="turns"]').click();
+    const turns = s2.locator('[data-testid="speaker-turns"] input[type="checkbox"]');
+    await expect.poll(() => turns.count()).toBe(2);
+    await turns.nth(1).check();
+    await s2.locator('[data-action="split"]').click();
+    const s3 = page.locator('[data-testid="speakers"] li[data-speaker-id="S3"]');
+    await s3.waitFor({ timeout: 15_000 });
+    expect(await s3.textContent()).toContain('1 turns');
+    // The line spoken in that turn now names the new speaker.
+    await expect
+      .poll(() => page.locator('[data-testid="history-audio"] li[data-segment-id="seg-4"]').textContent())
+      .toContain('S3');
+    await shot('history-speaker-split.png');
     expect(pageErrors).toEqual([]);
   });
 });

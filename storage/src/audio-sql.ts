@@ -13,7 +13,7 @@ import type {
 import type { SqlQuery } from './driver.ts';
 import { StoreError } from './errors.ts';
 import { eq, time, where } from './sql.ts';
-import { fromMs, toDateTime64 } from './time.ts';
+import { fromMs, nextVersion, toDateTime64 } from './time.ts';
 import { uint } from './values.ts';
 
 /** Rows a range read returns when the caller gives no limit (a day of per-second loudness fits). */
@@ -216,11 +216,12 @@ export function speakerTurnRow(r: SpeakerTurnRecord): object {
     speaker_id: str('speakerId', r.speakerId),
     start_ts: ts('startTs', r.startTs),
     end_ts: ts('endTs', r.endTs),
+    version: nextVersion(),
   };
 }
 
 export const selectSpeakerTurns = (q: AudioRangeQuery): SqlQuery =>
-  select('speaker_turns', `speaker_id, ${SPAN}`, overlap(q), q);
+  select('speaker_turns FINAL', `speaker_id, ${SPAN}`, overlap(q), q);
 
 export function toSpeakerTurn(r: Span & { speaker_id: string }): SpeakerTurnRecord {
   return {

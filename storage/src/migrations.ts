@@ -259,12 +259,15 @@ const V5_AUDIO: readonly string[] = [
     confidence Float32
   ) ENGINE = MergeTree PARTITION BY toDate(start_ts) ORDER BY (source_id, start_ts)`,
 
+  // A turn keeps its times for life; its speaker may change (the user splits a speaker): the
+  // highest store-side version of a (source, start, end) wins. Read with FINAL.
   `CREATE TABLE IF NOT EXISTS speaker_turns (
     source_id LowCardinality(String),
     speaker_id String,
     start_ts DateTime64(3, 'UTC'),
-    end_ts DateTime64(3, 'UTC')
-  ) ENGINE = MergeTree PARTITION BY toDate(start_ts) ORDER BY (source_id, start_ts)`,
+    end_ts DateTime64(3, 'UTC'),
+    version UInt64
+  ) ENGINE = ReplacingMergeTree(version) PARTITION BY toDate(start_ts) ORDER BY (source_id, start_ts, end_ts)`,
 
   // Mutable entity like persons: full-row upserts, the highest caller-given version wins.
   `CREATE TABLE IF NOT EXISTS speakers (

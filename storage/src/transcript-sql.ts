@@ -330,7 +330,7 @@ export function toSpeaker(r: SpeakerSelectRow): SpeakerRecord {
 export function personSpeakingMs(personId: string): SqlQuery {
   return {
     sql: `SELECT sum(toUnixTimestamp64Milli(end_ts) - toUnixTimestamp64Milli(start_ts)) AS ms
-      FROM speaker_turns
+      FROM speaker_turns FINAL
       WHERE (source_id, speaker_id) IN (
         SELECT source_id, speaker_id FROM speakers FINAL
         WHERE person_id = {pid:String} AND link != 'rejected')`,

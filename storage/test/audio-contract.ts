@@ -54,6 +54,12 @@ export function audioContract(getStore: () => Store): void {
     await store.insertSpeakerTurns(turns);
     expect(await store.listSpeakerTurns({ sourceId: id })).toEqual(turns);
     expect(await store.listSpeakerTurns({ sourceId: id, fromTs: DAY + 2000 })).toEqual([turns[1]]);
+    // A turn given to another speaker (the user split a speaker) replaces the earlier row.
+    await store.insertSpeakerTurns([{ ...turns[1]!, speakerId: 'S3' }]);
+    expect(await store.listSpeakerTurns({ sourceId: id })).toEqual([
+      turns[0],
+      { ...turns[1], speakerId: 'S3' },
+    ]);
 
     const rates = [rate(id, 0), rate(id, 1, { pauses: 0, meanPauseMs: 0, maxPauseMs: 0 })];
     await store.insertSpeechRate(rates);

@@ -3,12 +3,13 @@
 import { z } from 'zod';
 import { nextVersion, type Store } from '@aima/storage';
 import { DashboardError } from '../../errors.ts';
-import { SpeakerPatchBody, SpeakerView } from '../../protocol.ts';
+import { SpeakerPatchBody, SpeakerSplitBody, SpeakerTurnView, SpeakerView } from '../../protocol.ts';
 import type { SourceManager } from '../../sources/types.ts';
 import { defineRoute, type ApiRoute } from '../route.ts';
 import { SourceParams } from '../schemas.ts';
 import { decideSpeaker, speakerView } from './audio-views.ts';
 import { requireSource } from './guards.ts';
+import { splitSpeaker } from './speaker-split.ts';
 
 export interface SpeakerRouteOptions {
   readonly manager: SourceManager;
@@ -21,6 +22,17 @@ const SpeakerParams = z
 
 export function speakerRoutes(opts: SpeakerRouteOptions): ApiRoute[] {
   const { manager, store } = opts;
+  const speakerOf = async (sourceId: string, speakerId: string, signal?: AbortSignal) => {
+    const all = await store.listSpeakers({ sourceId, signal });
+    const current = all.find((s) => s.speakerId === speakerId);
+    if (!current) {
+      throw new DashboardError(
+        'SPEAKER_NOT_FOUND',
+        `no speaker ${JSON.stringify(speakerId)} in source ${JSON.stringify(sourceId)}`,
+      );
+    }
+    return { current, all };
+  };
   return [
     defineRoute(
       {
@@ -58,14 +70,7 @@ export function speakerRoutes(opts: SpeakerRouteOptions): ApiRoute[] {
       },
       async ({ params, body, signal }) => {
         await requireSource(manager, params.id);
-        const speakers = await store.listSpeakers({ sourceId: params.id, signal });
-        const current = speakers.find((s) => s.speakerId === params.speakerId);
-        if (!current) {
-          throw new DashboardError(
-            'SPEAKER_NOT_FOUND',
-            `no speaker ${JSON.stringify(params.speakerId)} in source ${JSON.stringify(params.id)}`,
-          );
-        }
+        const { current } = await speakerOf(params.id, params.speakerId, signal);
         if (body.personId !== undefined) {
           const person = await store.getPerson(body.personId, signal);
           if (!person || person.deleted) {
@@ -77,6 +82,59 @@ export function speakerRoutes(opts: SpeakerRouteOptions): ApiRoute[] {
         // Transcript lines name their person through the speaker row: they follow it from here.
         await store.upsertSpeakers([next]);
         return speakerView(next);
+      },
+    ),
+    defineRoute(
+      {
+        method: 'GET',
+        url: '/api/v1/sources/:id/speakers/:speakerId/turns',
+        operationId: 'listSpeakerTurns',
+        summary: 'The speaking turns of one speaker, in time order',
+        tag: 'audio',
+        auth: 'session',
+        params: SpeakerParams,
+        responses: {
+          200: { description: 'Turns', schema: z.array(SpeakerTurnView) },
+          404: { description: 'Unknown source or speaker (SOURCE_NOT_FOUND, SPEAKER_NOT_FOUND)' },
+        },
+      },
+      async ({ params, signal }) => {
+        await requireSource(manager, params.id);
+        await speakerOf(params.id, params.speakerId, signal);
+        const turns = await store.listSpeakerTurns({ sourceId: params.id, signal });
+        return turns
+          .filter((t) => t.speakerId === params.speakerId)
+          .map((t) => ({ speakerId: t.speakerId, startTs: t.startTs, endTs: t.endTs }));
+      },
+    ),
+    defineRoute(
+      {
+        method: 'POST',
+        url: '/api/v1/sources/:id/speakers/:speakerId/split',
+        operationId: 'splitSpeaker',
+        summary: 'Split the given turns (and the lines spoken in them) off into a new speaker',
+        tag: 'audio',
+        auth: 'session',
+        params: SpeakerParams,
+        body: SpeakerSplitBody,
+        responses: {
+          201: { description: 'The new speaker', schema: SpeakerView },
+          400: { description: 'A start that is no turn of the speaker, or no turn left (API_BAD_REQUEST)' },
+          404: { description: 'Unknown source or speaker (SOURCE_NOT_FOUND, SPEAKER_NOT_FOUND)' },
+        },
+      },
+      async ({ params, body, signal }, _req, reply) => {
+        await requireSource(manager, params.id);
+        const { current, all } = await speakerOf(params.id, params.speakerId, signal);
+        const r = await splitSpeaker(
+          store,
+          current,
+          all.map((s) => s.speakerId),
+          body.turns,
+          signal,
+        );
+        reply.status(201);
+        return speakerView(r.speaker);
       },
     ),
   ];

@@ -14,6 +14,7 @@ import {
   SegmentView,
   ShotView,
   SourceView,
+  SpeakerTurnView,
   SpeakerView,
   SpeechSegmentView,
   TimelineView,
@@ -250,6 +251,11 @@ export const audio = {
     getJson(`/sources/${enc(id)}/audio-events${query({ ...r })}`, z.array(AudioEventView), signal),
   speakers: (id: string, signal?: AbortSignal) =>
     getJson(`/sources/${enc(id)}/speakers`, z.array(SpeakerView), signal),
+  speakerTurns: (id: string, speakerId: string, signal?: AbortSignal) =>
+    getJson(`/sources/${enc(id)}/speakers/${enc(speakerId)}/turns`, z.array(SpeakerTurnView), signal),
+  /** The chosen turns (by start) become a new speaker; returns it. */
+  splitSpeaker: (id: string, speakerId: string, turns: readonly number[]) =>
+    sendJson(`/sources/${enc(id)}/speakers/${enc(speakerId)}/split`, 'POST', { turns }, SpeakerView),
   decideSpeaker: (id: string, speakerId: string, body: SpeakerPatchBody) =>
     sendJson(`/sources/${enc(id)}/speakers/${enc(speakerId)}`, 'PATCH', body, SpeakerView),
   search: (q: { q: string; source?: string; person?: string; limit?: number }, signal?: AbortSignal) =>
