@@ -34,6 +34,7 @@ type AnalyzerMessage = Extract<SourceLiveMessage, { type: 'analyzer' }>;
 describe.skipIf(ffmpegListen.missing() !== null)('live audio analysis', () => {
   let tmp: string;
   let server: StreamServer;
+  let http: StreamServer;
   let runtime: Runtime;
   let manager: SourceManager;
 
@@ -41,6 +42,8 @@ describe.skipIf(ffmpegListen.missing() !== null)('live audio analysis', () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'aima-live-audio-'));
     // The demo clip (speech 2.0-10.8 s) served as a live RTMP stream, looped.
     server = await ffmpegListen.start({ protocol: 'rtmp', clip: { media: DEMO, seconds: 14 } });
+    // The same as an endless MPEG-TS over HTTP: a URL that is live only because it has no end.
+    http = await ffmpegListen.start({ protocol: 'http', clip: { media: DEMO, seconds: 14 } });
     runtime = await openRuntime({
       dataDir: tmp,
       modelsDir: process.env.AIMA_MODELS_DIR ?? null,
@@ -55,6 +58,7 @@ describe.skipIf(ffmpegListen.missing() !== null)('live audio analysis', () => {
     await manager?.close();
     await runtime?.close();
     await server?.stop();
+    await http?.stop();
     await rm(tmp, { recursive: true, force: true });
   });
 
@@ -106,5 +110,19 @@ describe.skipIf(ffmpegListen.missing() !== null)('live audio analysis', () => {
     const rows = await runtime.store.listTranscript({ sourceId: 'mic' });
     expect(rows[0]!.segmentId).toBe(data.segmentId);
     await manager.stop('mic');
+  });
+
+  it('an endless HTTP stream is live too: partial transcripts come before the final', async () => {
+    const messages: AnalyzerMessage[] = [];
+    await manager.add({ input: http.url, fps: 2, realtime: false, id: 'radio', analyzers: ['vad', 'asr'] });
+    manager.subscribe('radio', (m) => {
+      if (m.type === 'analyzer' && m.kind === 'transcript') messages.push(m);
+    });
+    const partial = (m: AnalyzerMessage): boolean => (m.data as { partial: boolean }).partial;
+    await until('a partial, then a final', () => {
+      const i = messages.findIndex(partial);
+      return i >= 0 && messages.slice(i).some((m) => !partial(m));
+    });
+    await manager.stop('radio');
   });
 });

@@ -167,9 +167,12 @@ export async function runAnalysisJob(deps: JobRuntime, opts: AnalysisJobOptions)
       if (id === 'faces') return { still, ...(own as object | undefined) };
       return own ?? {};
     };
+    // http(s) and HLS URLs are live when the probe finds no end: analyzers then treat them as live
+    // (drop-oldest when behind, partial transcripts) although their frames come the file way.
+    const live = src.live || (src.kind !== 'file' && info !== null && info.durationMs === null);
     host = await createAnalyzerHost({
       sourceId,
-      live: src.live,
+      live,
       epochMs,
       executionProvider: deps.executionProvider,
       analyzers: plan.map((p) => ({ def: p.def, config: config(p.def.id) })),
