@@ -80,11 +80,11 @@ export async function runAnalysisJob(deps: JobRuntime, opts: AnalysisJobOptions)
       ...opts.meta,
       model: detector.spec.id,
       fps: opts.fps,
-      analyzers: plan.map((d) => d.def.id),
+      analyzers: plan.map((d) => d.id),
     }),
   };
   await store.upsertSource(base);
-  const { models, unavailable } = await deps.resolveAnalyzerModels(plan.map((p) => p.def));
+  const { models, unavailable } = await deps.resolveAnalyzerModels(plan);
   const results = createResultStore(store, opts.onStoreWrite);
   const inputFailures: AnalyzerFailure[] = [];
   const reportFailure = (f: AnalyzerFailure): void => {
@@ -104,6 +104,7 @@ export async function runAnalysisJob(deps: JobRuntime, opts: AnalysisJobOptions)
   let frameSource: Awaited<ReturnType<typeof openFrameSource>> | null = null;
   let host: AnalyzerHost | null = null;
   let failure: unknown = null;
+  let framesDone = 0;
   const progress = (): void =>
     opts.onProgress?.({
       frames: framesDone,
@@ -112,7 +113,6 @@ export async function runAnalysisJob(deps: JobRuntime, opts: AnalysisJobOptions)
       dropped: frameSource?.dropped ?? 0,
       buffered: frameSource?.buffered ?? 0,
     });
-  let framesDone = 0;
   const preview = (seq: number, faces: readonly LiveFace[], e: FrameEvent): void => {
     const frame = inFlight.get(seq);
     // Results come in seq order; an older frame still here was dropped by the scheduler and will
@@ -175,7 +175,7 @@ export async function runAnalysisJob(deps: JobRuntime, opts: AnalysisJobOptions)
       live,
       epochMs,
       executionProvider: deps.executionProvider,
-      analyzers: plan.map((p) => ({ def: p.def, config: config(p.def.id) })),
+      analyzers: plan.map((def) => ({ def, config: config(def.id) })),
       models,
       unavailable,
       session: (id) => deps.session(id),
@@ -206,8 +206,8 @@ export async function runAnalysisJob(deps: JobRuntime, opts: AnalysisJobOptions)
     // Live sources: one connection, one ffmpeg for frames and audio. Files read their audio with
     // a second ffmpeg (reading a file twice is cheap, and backpressure stays independent).
     const liveAudio = src.live && h.wantsAudio;
-    const audioFailed = (err: unknown): void => {
-      const f = { analyzer: 'audio', ...errorFields(err) };
+    const audioFailed = (e: { code: string; message: string }): void => {
+      const f = { analyzer: 'audio', code: e.code, message: e.message };
       inputFailures.push(f);
       reportFailure(f);
     };
@@ -237,13 +237,7 @@ export async function runAnalysisJob(deps: JobRuntime, opts: AnalysisJobOptions)
                 onSegment: (seg) => store.insertRecordings([seg]),
               }
             : undefined,
-          ...(liveAudio
-            ? {
-                audioChunkSamples: AUDIO_CHUNK_SAMPLES,
-                onAudioError: (e: { code: string; message: string }) =>
-                  audioFailed(Object.assign(new Error(e.message), { code: e.code, exitCode: 1 })),
-              }
-            : {}),
+          ...(liveAudio ? { audioChunkSamples: AUDIO_CHUNK_SAMPLES, onAudioError: audioFailed } : {}),
         },
       });
     }
@@ -301,7 +295,7 @@ export async function runAnalysisJob(deps: JobRuntime, opts: AnalysisJobOptions)
       } catch (err) {
         if (opts.signal?.aborted && isAbort(err)) return;
         // Bad audio stops the audio analyzers of this source only; video goes on.
-        audioFailed(err);
+        audioFailed(errorFields(err));
       }
     };
 
@@ -335,8 +329,8 @@ export async function runAnalysisJob(deps: JobRuntime, opts: AnalysisJobOptions)
     failure ??= err;
   }
   inFlight.clear();
-  const detectFailure = host?.failures.find((f) => f.analyzer === 'detect');
-  if (detectFailure && !failure) failure = host?.errorOf('detect') ?? detectError(detectFailure);
+  // A failed detection fails the job with its own error (as before analyzers were plugins).
+  if (!failure && host?.failures.some((f) => f.analyzer === 'detect')) failure = host.errorOf('detect');
   const aborted = opts.signal?.aborted === true;
   const wallMs = performance.now() - t0;
   if (failure && !(aborted && isAbort(failure))) {
@@ -395,6 +389,7 @@ export async function runAnalysisJob(deps: JobRuntime, opts: AnalysisJobOptions)
     results: Object.fromEntries(
       Object.entries(summaries).filter(([id]) => id !== 'detect' && id !== 'faces' && id !== 'shots'),
     ),
+    droppedInputs: Object.fromEntries(Object.entries(host?.dropped() ?? {}).filter(([, n]) => n > 0)),
     audio: (host?.wantsAudio ?? false) && audioMs > 0,
   };
   const { tracks: _tracks, ...meta } = summary;
@@ -433,21 +428,11 @@ function planAnalyzers(deps: JobRuntime, opts: AnalysisJobOptions, still: boolea
   const chosen = opts.analyzers ?? deps.defaultAnalyzers;
   const defs = deps.analyzers.select(chosen);
   const explicitFaces = chosen?.includes('faces') === true;
-  return defs
-    .filter((d) => {
-      if (d.id === 'faces') return opts.faces !== false && (deps.faces !== null || explicitFaces);
-      if (d.id === 'shots') return !still && opts.shots !== false;
-      return true;
-    })
-    .map((def) => ({ def }));
-}
-
-/** The error a failed detect analyzer ends the job with (its code and message, as before). */
-function detectError(f: AnalyzerFailure): Error {
-  const e = new Error(f.message) as Error & { code: string; exitCode: number };
-  e.code = f.code;
-  e.exitCode = 1;
-  return e;
+  return defs.filter((d) => {
+    if (d.id === 'faces') return opts.faces !== false && (deps.faces !== null || explicitFaces);
+    if (d.id === 'shots') return !still && opts.shots !== false;
+    return true;
+  });
 }
 
 function isAbort(err: unknown): boolean {

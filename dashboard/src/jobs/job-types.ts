@@ -107,6 +107,8 @@ export interface AnalysisSummary {
   readonly analyzerFailures: readonly AnalyzerFailure[];
   /** Each analyzer's own totals (speech ms, events by label, transcript segments, ...). */
   readonly results: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Inputs (frames, audio chunks) analyzers dropped because a live source ran ahead of them. */
+  readonly droppedInputs: Readonly<Record<string, number>>;
   /** Audio was decoded and analysed. */
   readonly audio: boolean;
 }

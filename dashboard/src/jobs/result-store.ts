@@ -1,5 +1,12 @@
 import type { ResultBatch } from '@aima/inference';
-import { createBatchWriter, type AnalyzerTable, type BatchWriter, type Store } from '@aima/storage';
+import {
+  createBatchWriter,
+  isAnalyzerTable,
+  StoreError,
+  type AnalyzerTable,
+  type BatchWriter,
+  type Store,
+} from '@aima/storage';
 
 /**
  * Where analyzers' result batches go: one batched writer per table (bounded; a full writer makes
@@ -8,21 +15,18 @@ import { createBatchWriter, type AnalyzerTable, type BatchWriter, type Store } f
  */
 export interface ResultStore {
   write(batch: ResultBatch): Promise<void>;
-  /** Rows accepted per table. */
-  readonly counts: Readonly<Record<string, number>>;
   close(): Promise<void>;
 }
 
 export function createResultStore(store: Store, onWrite?: (ms: number) => void): ResultStore {
   const writers = new Map<string, BatchWriter<unknown>>();
-  const counts: Record<string, number> = {};
-  const writerFor = (table: string): BatchWriter<unknown> => {
+  const writerFor = (table: AnalyzerTable): BatchWriter<unknown> => {
     let w = writers.get(table);
     if (!w) {
       w = createBatchWriter(
         async (rows: unknown[]) => {
           const t0 = performance.now();
-          await store.insertAnalyzerRows(table as AnalyzerTable, rows);
+          await store.insertAnalyzerRows(table, rows);
           onWrite?.(performance.now() - t0);
         },
         { maxRows: 1000, maxDelayMs: 500 },
@@ -33,10 +37,15 @@ export function createResultStore(store: Store, onWrite?: (ms: number) => void):
   };
   return {
     async write(batch) {
-      counts[batch.table] = (counts[batch.table] ?? 0) + batch.rows.length;
+      // Refused here, not at the flush: the analyzer that emitted it stops, the job goes on.
+      if (!isAnalyzerTable(batch.table)) {
+        throw new StoreError(
+          'STORE_UNKNOWN_TABLE',
+          `no table ${JSON.stringify(batch.table)} for analyzer rows`,
+        );
+      }
       await writerFor(batch.table).push([...batch.rows]);
     },
-    counts,
     async close() {
       const results = await Promise.allSettled([...writers.values()].map((w) => w.close()));
       const bad = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

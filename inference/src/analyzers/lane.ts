@@ -15,7 +15,6 @@ export interface Lane {
   /** Resolves once everything queued so far has run. */
   idle(): Promise<void>;
   readonly dropped: number;
-  readonly pending: number;
   readonly failed: Error | null;
 }
 
@@ -109,9 +108,6 @@ export function createLane(opts: {
     },
     get dropped() {
       return dropped;
-    },
-    get pending() {
-      return tasks.length;
     },
     get failed() {
       return failed;

@@ -12,8 +12,6 @@ export interface AnalyzerRegistry {
    * INFER_UNKNOWN_ANALYZER names the first unknown id.
    */
   select(ids: readonly AnalyzerId[] | null): AnyAnalyzerDefinition[];
-  /** The ids a definition consumes results of. */
-  dependencies(id: AnalyzerId): readonly AnalyzerId[];
 }
 
 /** Parses `detect,faces,vad` (spaces and empty items ignored); `default` stands for the default set. */
@@ -44,10 +42,6 @@ export function createAnalyzerRegistry(defs: readonly AnyAnalyzerDefinition[]): 
   return {
     list: () => defs,
     get: (id) => byId.get(id),
-    dependencies: (id) => {
-      const d = byId.get(id);
-      return d ? deps(d) : [];
-    },
     select(ids) {
       const wanted = new Set<AnalyzerId>();
       const expand = ids === null ? defs.filter((d) => d.defaultOn).map((d) => d.id) : ids;
