@@ -9,7 +9,7 @@ import { resolveFfmpeg } from './ffmpeg/resolve.ts';
 import { probeSource } from './probe.ts';
 import type { ProbeResult } from './probe.ts';
 import { checkOptions, launch } from './session-setup.ts';
-import { audioTrack, ownProcessTrack } from './tracks.ts';
+import { audioTrack, trackCommon } from './tracks.ts';
 import type { AudioChunk, DecodeAudioOptions, DecodeStream, SourceRef } from './types.ts';
 
 /**
@@ -57,7 +57,7 @@ export async function decodeAudio(
 
   return createDecodeStream(
     audioTrack({
-      ...ownProcessTrack(src, info, proc, live, opts, { toleranceMs: 1000, audio: true }),
+      ...trackCommon(src, info, proc, live, opts, { toleranceMs: 1000, audio: true }),
       chunkSamples,
       clock,
       originMs: live ? undefined : probed.startMs,

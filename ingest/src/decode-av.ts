@@ -13,11 +13,11 @@ import type { IngestError } from './errors.ts';
 import { abortedError } from './failure.ts';
 import { AUDIO_FD, avArgs } from './ffmpeg/args.ts';
 import { startFfmpegPipes } from './ffmpeg/process.ts';
-import type { FfmpegExit, FfmpegProcess } from './ffmpeg/process.ts';
+import type { FfmpegProcess } from './ffmpeg/process.ts';
 import { resolveFfmpeg } from './ffmpeg/resolve.ts';
 import { PtsTracker } from './pts-tracker.ts';
-import { endOfStreamError, launchWith } from './session-setup.ts';
-import { audioTrack, frameTrack } from './tracks.ts';
+import { launchWith } from './session-setup.ts';
+import { audioTrack, frameTrack, trackCommon } from './tracks.ts';
 import type { AudioChunk, DecodeStream, DecodeVideoOptions, Frame, MediaInfo, SourceRef } from './types.ts';
 
 export interface DecodeAvOptions extends Pick<
@@ -102,47 +102,33 @@ export async function decodeAv(src: SourceRef, opts: DecodeAvOptions = {}): Prom
   // (Live: ffmpeg's own shifted clock, 0 near the start; files: the container's start.)
   const audioOrigin = live ? 0 : probed.startMs;
   const videoOrigin = live ? 0 : (plan?.originMs ?? 0);
-  const common = {
-    src,
-    info,
-    proc,
+  // Both outputs are drained continuously (see the top) and stamped from one epoch.
+  const buffering = {
     epochMs: Date.now(),
-    capacity: opts.highWaterMark ?? 8,
-    policy: 'drop-oldest' as const,
-    ...(opts.signal ? { signal: opts.signal } : {}),
+    highWaterMark: opts.highWaterMark,
+    overflow: 'drop-oldest' as const,
+    signal: opts.signal,
   };
-  const verdict = (audio: boolean) => (exit: FfmpegExit, lastMs: number | null) =>
-    endOfStreamError(src, proc, exit, {
-      live,
-      durationMs: info.durationMs,
-      limitMs: undefined,
-      lastMs,
-      toleranceMs: audio ? 1000 : Math.max(1000, 5 * (plan?.frameMs ?? 0)),
-      audio,
-    });
   const video = plan
     ? createDecodeStream(
         frameTrack({
-          ...common,
-          stream: proc.stdout,
+          ...trackCommon(src, info, proc, live, buffering, { toleranceMs: Math.max(1000, 5 * plan.frameMs) }),
           size: plan.size,
           format: plan.format,
           frameMs: plan.frameMs,
           pts,
           originMs: videoOrigin,
-          finalize: verdict(false),
         }),
       )
     : null;
   const audio = withAudio
     ? createDecodeStream(
         audioTrack({
-          ...common,
+          ...trackCommon(src, info, proc, live, buffering, { toleranceMs: 1000, audio: true }),
           stream: proc.pipe(AUDIO_FD),
           chunkSamples,
           clock,
           originMs: audioOrigin,
-          finalize: verdict(true),
         }),
       )
     : null;

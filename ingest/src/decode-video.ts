@@ -8,7 +8,7 @@ import { probeSource } from './probe.ts';
 import type { ProbeResult } from './probe.ts';
 import { PtsTracker } from './pts-tracker.ts';
 import { checkOptions, launch } from './session-setup.ts';
-import { frameTrack, ownProcessTrack } from './tracks.ts';
+import { frameTrack, trackCommon } from './tracks.ts';
 import type { DecodeStream, DecodeVideoOptions, Frame, PixelFormat, SourceRef } from './types.ts';
 import type { Size, VideoOutputOptions } from './ffmpeg/args.ts';
 
@@ -52,7 +52,7 @@ export async function decodeVideo(
 
   return createDecodeStream(
     frameTrack({
-      ...ownProcessTrack(src, info, proc, live, opts, { toleranceMs: Math.max(1000, 5 * plan.frameMs) }),
+      ...trackCommon(src, info, proc, live, opts, { toleranceMs: Math.max(1000, 5 * plan.frameMs) }),
       size: plan.size,
       format: plan.format,
       frameMs: plan.frameMs,

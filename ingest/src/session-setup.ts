@@ -6,7 +6,6 @@ import type { FfmpegArgs } from './ffmpeg/args.ts';
 import { startFfmpeg } from './ffmpeg/process.ts';
 import type { FfmpegExit, FfmpegProcess } from './ffmpeg/process.ts';
 import { classifyAudioStderr, classifyStderr } from './ffmpeg/stderr.ts';
-import type { Classified, ClassifyContext } from './ffmpeg/stderr.ts';
 import { isNetworkSource } from './source.ts';
 import type { SourceRef } from './types.ts';
 
@@ -91,7 +90,7 @@ export function endOfStreamError(
   if (exit.killedByUs) return null;
   const log = proc.stderr;
   const classifyCtx = { network: isNetworkSource(src), isoBmff: looksIsoBmff(src) };
-  const classify = ctx.audio ? classifyAudio : classifyStderr;
+  const classify = ctx.audio ? classifyAudioStderr : classifyStderr;
   if (exit.code !== 0) {
     const failure = classify(log.tail, classifyCtx);
     const crashed = exit.signal !== null && failure.code === 'INGEST_DECODE_FAILED';
@@ -103,21 +102,11 @@ export function endOfStreamError(
   if (lastMs >= expectedMs - ctx.toleranceMs) return null;
   const reached = ctx.lastMs === null ? 'no frames decoded' : `stopped at ${(lastMs / 1000).toFixed(1)} s`;
   const verdict = classify(log.tail, classifyCtx);
-  const detail = verdict.detail;
   return failureError(src, {
     // The probe read the container fine, so an audio decode that stops early without the
     // container being cut short is the audio's own fault.
     code:
       ctx.audio && verdict.code !== 'INGEST_TRUNCATED' ? 'INGEST_AUDIO_DECODE_FAILED' : 'INGEST_TRUNCATED',
-    detail: `${detail ?? 'decoding stopped early'}; ${reached} of ${(expectedMs / 1000).toFixed(1)} s`,
+    detail: `${verdict.detail ?? 'decoding stopped early'}; ${reached} of ${(expectedMs / 1000).toFixed(1)} s`,
   });
-}
-
-/** An audio decode's failure: a container problem keeps its code, anything else is the audio's. */
-function classifyAudio(lines: readonly string[], ctx: ClassifyContext): Classified {
-  const failure = classifyAudioStderr(lines, ctx);
-  if (failure.code === 'INGEST_DECODE_FAILED' || failure.code === 'INGEST_NOT_MEDIA') {
-    return { ...failure, code: 'INGEST_AUDIO_DECODE_FAILED' };
-  }
-  return failure;
 }

@@ -41,8 +41,8 @@ export interface TrackCommon {
   readonly finalize: (exit: FfmpegExit, lastMs: number | null) => IngestError | null;
 }
 
-/** What a decode that owns its ffmpeg and reads its stdout (decodeVideo, decodeAudio) is asked. */
-export interface OwnProcessOptions {
+/** The caller's buffering and timing options a track takes. */
+export interface TrackCallerOptions {
   readonly durationMs?: number;
   readonly epochMs?: number;
   readonly highWaterMark?: number;
@@ -51,15 +51,16 @@ export interface OwnProcessOptions {
 }
 
 /**
- * TrackCommon of a decode with its own ffmpeg: its stdout, the caller's buffering (live sources
- * default to 'drop-oldest', files to 'block'), and the end-of-stream verdict on that one output.
+ * TrackCommon of one output of `proc`: its stdout (a caller reading another pipe overrides
+ * `stream`), the caller's buffering (live sources default to 'drop-oldest', files to 'block'),
+ * and the end-of-stream verdict on that output.
  */
-export function ownProcessTrack(
+export function trackCommon(
   src: SourceRef,
   info: MediaInfo,
   proc: FfmpegProcess,
   live: boolean,
-  opts: OwnProcessOptions,
+  opts: TrackCallerOptions,
   verdict: { readonly toleranceMs: number; readonly audio?: boolean },
 ): TrackCommon {
   return {

@@ -127,27 +127,37 @@ const AUDIO_RULES: readonly Rule[] = [
   },
 ];
 
-/** An audio decoder's run failed: is it the audio codec (unsupported), else the usual verdict. */
+/**
+ * An audio decoder's run failed: the audio codec (unsupported), a container problem keeps its
+ * code, anything else is the audio's own (INGEST_AUDIO_DECODE_FAILED).
+ */
 export function classifyAudioStderr(lines: readonly string[], ctx: ClassifyContext): Classified {
-  for (const rule of AUDIO_RULES) {
-    for (let i = lines.length - 1; i >= 0; i--) {
-      const line = lines[i] ?? '';
-      if (rule.pattern.test(line)) return { code: rule.code, detail: cleanLine(line) };
-    }
+  const failure = matchRules(AUDIO_RULES, lines, ctx) ?? classifyStderr(lines, ctx);
+  if (failure.code === 'INGEST_DECODE_FAILED' || failure.code === 'INGEST_NOT_MEDIA') {
+    return { ...failure, code: 'INGEST_AUDIO_DECODE_FAILED' };
   }
-  return classifyStderr(lines, ctx);
+  return failure;
 }
 
 /** Decide what a failed ffmpeg/ffprobe run means, from its stderr (newest lines weigh most). */
 export function classifyStderr(lines: readonly string[], ctx: ClassifyContext): Classified {
-  for (const rule of RULES) {
+  return matchRules(RULES, lines, ctx) ?? { code: 'INGEST_DECODE_FAILED', detail: lastErrorLine(lines) };
+}
+
+/** The first rule (in order) matching any line, newest line first; null when none does. */
+function matchRules(
+  rules: readonly Rule[],
+  lines: readonly string[],
+  ctx: ClassifyContext,
+): Classified | null {
+  for (const rule of rules) {
     if (rule.when && !rule.when(ctx)) continue;
     for (let i = lines.length - 1; i >= 0; i--) {
       const line = lines[i] ?? '';
       if (rule.pattern.test(line)) return { code: rule.code, detail: cleanLine(line) };
     }
   }
-  return { code: 'INGEST_DECODE_FAILED', detail: lastErrorLine(lines) };
+  return null;
 }
 
 function lastErrorLine(lines: readonly string[]): string | null {

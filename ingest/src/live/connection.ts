@@ -134,30 +134,21 @@ export class Connection {
   /** Drain both outputs at once (one ffmpeg writes both: neither may wait for the other). */
   private async consume(): Promise<void> {
     const loops: Array<Promise<void>> = [];
-    const video = this.video;
-    const audio = this.audio;
-    if (video) {
-      loops.push(
-        (async () => {
-          for await (const frame of video) this.onItem('video', () => this.hooks.onFrame(frame));
-        })(),
-      );
-    }
-    if (audio) {
-      loops.push(
-        (async () => {
-          for await (const chunk of audio) this.onItem('audio', () => this.hooks.onAudio(chunk));
-        })(),
-      );
-    }
+    if (this.video) loops.push(this.drain(this.video, 'video', (frame) => this.hooks.onFrame(frame)));
+    if (this.audio) loops.push(this.drain(this.audio, 'audio', (chunk) => this.hooks.onAudio(chunk)));
     // allSettled: a failing loop must not leave the other's rejection unhandled.
     const results = await Promise.allSettled(loops);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
 
-  private onItem(track: Track, deliver: () => void): void {
-    if (this.cutError !== undefined) return; // items still buffered after a cut are stale
+  private async drain<T>(stream: DecodeStream<T>, track: Track, deliver: (item: T) => void): Promise<void> {
+    for await (const item of stream) if (this.accept(track)) deliver(item);
+  }
+
+  /** An item of `track` arrived: is it still wanted? (Items of the primary track feed the watchdog.) */
+  private accept(track: Track): boolean {
+    if (this.cutError !== undefined) return false; // items still buffered after a cut are stale
     if (track === this.primary) {
       if (this.liveSince === null) {
         this.liveSince = Date.now();
@@ -173,7 +164,7 @@ export class Connection {
         this.cut(error);
       });
     }
-    deliver();
+    return true;
   }
 
   private arm(ms: number, fire: () => void): void {
