@@ -1,12 +1,10 @@
 // Real speech for the asr tests: decoded by real ffmpeg to 16 kHz mono float, with the reference
 // transcripts from shared/media/labels.json.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AnalyzerInstance, AudioInput } from '../src/analyzers/contract.ts';
-
-export const MEDIA_DIR =
-  process.env.AIMA_MEDIA_DIR ?? path.resolve(import.meta.dirname, '../../../shared/media');
+import { decodeF32 } from './audio-helpers.ts';
+import { MEDIA_DIR } from './helpers.ts';
 
 export const SPEECH_FILES = [
   'speech/goforward.wav',
@@ -27,12 +25,7 @@ export function referenceTranscript(rel: string): string {
 
 /** The whole file as 16 kHz mono float32 (real ffmpeg). */
 export function decodeSpeech(rel: string): Float32Array {
-  const buf = execFileSync(
-    'ffmpeg',
-    ['-v', 'error', '-i', path.join(MEDIA_DIR, rel), '-ac', '1', '-ar', '16000', '-f', 'f32le', '-'],
-    { maxBuffer: 64 << 20 },
-  );
-  return new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4).slice();
+  return decodeF32(path.join(MEDIA_DIR, rel), 16000);
 }
 
 /** Audio chunks of `chunkMs` on the wall clock starting at `epochMs`. */

@@ -54,6 +54,16 @@ export async function decodeAll(file: string): Promise<Float32Array> {
 
 export const FFMPEG = process.env.FFMPEG_PATH ?? 'ffmpeg';
 
+/** `file` as mono float32 at `sampleRate`, straight from ffmpeg (no ingest in between). */
+export function decodeF32(file: string, sampleRate: number): Float32Array {
+  const b = execFileSync(
+    FFMPEG,
+    ['-v', 'error', '-i', file, '-ac', '1', '-ar', String(sampleRate), '-f', 'f32le', '-'],
+    { maxBuffer: 64 << 20 },
+  );
+  return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4).slice();
+}
+
 /** A scratch dir for media the test makes with ffmpeg; remove() deletes it. */
 export function scratchDir(): { readonly dir: string; remove(): void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aima-audio-'));

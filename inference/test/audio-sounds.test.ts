@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +12,7 @@ import {
   type AudioSetLabel,
 } from '../src/audio/index.ts';
 import type { AudioEventRow } from '../src/audio/records.ts';
-import { decodeAll, FFMPEG, feedFile, makeMedia, scratchDir } from './audio-helpers.ts';
+import { decodeAll, decodeF32, feedFile, makeMedia, scratchDir } from './audio-helpers.ts';
 import { createHarness } from './helpers-analyzer.ts';
 import { MEDIA_DIR, MODELS_DIR } from './helpers.ts';
 
@@ -49,18 +48,6 @@ const STRONG: Record<string, string> = {
 const scratch = scratchDir();
 afterAll(() => scratch.remove());
 
-/** Raw 32 kHz mono decode by ffmpeg (the model's own rate), for the whole-clip check. */
-function decode32k(file: string): Float32Array {
-  const b = execFileSync(
-    FFMPEG,
-    ['-v', 'error', '-i', file, '-ac', '1', '-ar', '32000', '-f', 'f32le', '-'],
-    {
-      maxBuffer: 64 << 20,
-    },
-  );
-  return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4).slice();
-}
-
 describe('EfficientAT front end and model (whole clips)', () => {
   let session: ModelSession;
   let labels: AudioSetLabel[];
@@ -89,7 +76,8 @@ describe('EfficientAT front end and model (whole clips)', () => {
     };
     let ok = 0;
     for (const { cls, file } of CLIPS) {
-      const mel = logMel(decode32k(file));
+      // Raw 32 kHz decode by ffmpeg (the model's own rate).
+      const mel = logMel(decodeF32(file, 32000));
       const [p] = await tagger.run([mel.data], mel.frames);
       const probs = p as Float32Array;
       const top = [...probs.keys()].sort((a, b) => (probs[b] as number) - (probs[a] as number)).slice(0, 3);

@@ -2,7 +2,6 @@
 // (its metadata keys in the model's metadata_props), whose output is known — the per-band mean of the
 // 80-bin fbank over time, minus its mean over bands (a spectral-shape vector: different voices
 // give different vectors, loudness does not matter) — and real speech decoded by ffmpeg.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,8 +11,8 @@ import {
   DEFAULT_SPEAKER_SEGMENTATION_ID,
 } from '../src/models/manifest-speakers.ts';
 import { createFbank } from '../src/speakers/fbank.ts';
+import { decodeSpeech as decodeFile } from './asr-media.ts';
 import { encodeOnnxModel } from './helpers-onnx.ts';
-import { MEDIA_DIR } from './helpers.ts';
 
 export const FIXTURE_DIM = 80;
 
@@ -91,48 +90,25 @@ export function fixtureReference(samples: Float32Array): Float64Array {
   return band.map((x) => x / norm);
 }
 
-/** 16 kHz mono float32 of media files (relative to AIMA_MEDIA_DIR), concatenated by ffmpeg. */
+/** 16 kHz mono float32 of media files (relative to AIMA_MEDIA_DIR), decoded by ffmpeg, concatenated. */
 export function decodeSpeech(...files: string[]): Float32Array {
-  const inputs = files.flatMap((f) => ['-i', path.join(MEDIA_DIR, f)]);
-  const filter =
-    files
-      .map((_, i) => `[${i}:a]aresample=16000,aformat=sample_fmts=flt:channel_layouts=mono[a${i}]`)
-      .join(';') + `;${files.map((_, i) => `[a${i}]`).join('')}concat=n=${files.length}:v=0:a=1[out]`;
-  const buf = execFileSync(
-    'ffmpeg',
-    [
-      '-v',
-      'error',
-      ...inputs,
-      '-filter_complex',
-      filter,
-      '-map',
-      '[out]',
-      '-f',
-      'f32le',
-      '-ac',
-      '1',
-      '-ar',
-      '16000',
-      '-',
-    ],
-    { maxBuffer: 1 << 28 },
-  );
-  return new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4).slice();
+  const parts = files.map((f) => decodeFile(f));
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 /** Media durations in ms as ffmpeg decodes them (for turn boundaries of concatenations). */
 export function decodedMs(file: string): number {
-  return (decodeSpeech(file).length / 16000) * 1000;
+  return (decodeFile(file).length / 16000) * 1000;
 }
 
 export const JFK = 'speech/jfk.wav';
 export const ESPEAK = 'synthetic/speech_espeak.wav';
-export const LIBRIVOX = [
-  'speech/librivox/sense_and_sensibility_01_austen_64kb-0870.wav',
-  'speech/librivox/sense_and_sensibility_01_austen_64kb-0880.wav',
-  'speech/librivox/sense_and_sensibility_01_austen_64kb-0890.wav',
-] as const;
 
 /**
  * A pyannote-shaped segmentation fixture sherpa-onnx's offline diarization accepts: x [1, 1, 10 s]

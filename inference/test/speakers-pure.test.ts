@@ -1,7 +1,7 @@
 // The speakers analyzer's pure parts: clustering, linking to persons, change points, transcript
 // speakers, the audio ring and row versions.
 import { describe, expect, it } from 'vitest';
-import { createAudioRing } from '../src/speakers/audio-ring.ts';
+import { createAudioRing } from '../src/asr/audio-ring.ts';
 import { createSpeakerBook } from '../src/speakers/book.ts';
 import { findChanges, slidingWindows, splitTurn } from '../src/speakers/changes.ts';
 import { clusterSpeakerEmbeddings, createSpeakerClusterer } from '../src/speakers/cluster.ts';
@@ -141,15 +141,15 @@ describe('transcript speakers and buffers', () => {
 
   it('the audio ring slices by wall clock and stays bounded', () => {
     const ring = createAudioRing(1000);
-    for (let i = 0; i < 30; i++) ring.push({ ts: 100 * i, samples: new Float32Array(1600).fill(i) });
-    expect(ring.endTs).toBe(3000);
-    expect(ring.startTs).toBeGreaterThanOrEqual(1900);
-    const s = ring.slice(2550, 2750)!;
+    for (let i = 0; i < 30; i++) ring.push(100 * i, new Float32Array(1600).fill(i));
+    expect(ring.latestTs).toBe(3000);
+    expect(ring.earliestTs).toBeGreaterThanOrEqual(1900);
+    const s = ring.extract(2550, 2750)!;
     expect(s.startTs).toBe(2550);
     expect(s.samples.length).toBe(200 * 16);
     expect(s.samples[0]).toBe(25);
     expect(s.samples.at(-1)).toBe(27);
-    expect(ring.slice(0, 500)).toBeNull();
+    expect(ring.extract(0, 500)).toBeNull();
   });
 
   it('speaker row versions increase strictly even within one millisecond', () => {

@@ -84,11 +84,15 @@ export function createAsrInstance(
     return run;
   };
 
+  const endStream = (): void => {
+    stream?.close();
+    stream = null;
+  };
+
   const fail = (err: unknown): void => {
     if (dead) return;
     dead = true;
-    stream?.close();
-    stream = null;
+    endStream();
     ctx.fail(toCoded(err));
   };
 
@@ -168,7 +172,7 @@ export function createAsrInstance(
   const streamPartial = (chunk: AudioInput): void => {
     if (!stream) {
       if (!speaking(chunk)) return;
-      stream = transcriber!.openStream!(chunk.ts);
+      stream = transcriber!.openStream!();
       streamFedSinceLive = 0;
     }
     const p = stream.accept(chunk.samples);
@@ -177,10 +181,7 @@ export function createAsrInstance(
       streamFedSinceLive = 0;
       pushPartial(p.text, chunk.ts);
     }
-    if (p?.endpoint) {
-      stream.close();
-      stream = null;
-    }
+    if (p?.endpoint) endStream();
   };
 
   const redecodePartial = (chunk: AudioInput): void => {
@@ -238,21 +239,18 @@ export function createAsrInstance(
         }
       }
       // The utterance the stream was following has closed; the next one gets a fresh stream.
-      stream?.close();
-      stream = null;
+      endStream();
       await drain(false);
     },
     async gap() {
       await drain(true);
       ring.clear();
-      stream?.close();
-      stream = null;
+      endStream();
     },
     async finish() {
       await drain(true);
       await partialBusy;
-      stream?.close();
-      stream = null;
+      endStream();
     },
     summary() {
       return {
@@ -266,8 +264,7 @@ export function createAsrInstance(
     async close() {
       if (closed) return;
       closed = true;
-      stream?.close();
-      stream = null;
+      endStream();
       await transcriber?.close();
     },
   };

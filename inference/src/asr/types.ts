@@ -45,12 +45,10 @@ export interface TranscriberInfo {
   readonly maxUtteranceMs: number;
 }
 
-/** Audio fed to a streaming engine while an utterance is open. */
+/** Audio fed to a streaming engine while an utterance is open, for partial hypotheses. */
 export interface TranscriptStream {
   /** Appends 16 kHz mono samples; returns the current hypothesis (null when unchanged). */
   accept(samples: Float32Array): PartialResult | null;
-  /** Ends the utterance: the final result over everything accepted, times from `startTs`. */
-  finish(): TranscribeResult;
   close(): void;
 }
 
@@ -63,8 +61,8 @@ export interface Transcriber {
    * `startTs`; word times are `startTs` + sample offset.
    */
   transcribe(samples: Float32Array, startTs: number, signal?: AbortSignal): Promise<TranscribeResult>;
-  /** Streaming engines only: a stream for one open utterance starting at `startTs`. */
-  openStream?(startTs: number): TranscriptStream;
+  /** Streaming engines only: a stream for one open utterance (finals still go through transcribe). */
+  openStream?(): TranscriptStream;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }

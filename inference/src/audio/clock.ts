@@ -9,9 +9,8 @@ import type { AudioInput } from '../analyzers/contract.ts';
 export interface SampleClock {
   /** Samples seen since the anchor. */
   readonly samples: number;
-  readonly anchored: boolean;
-  /** Notes a chunk; returns the index of its first sample in the run. */
-  push(chunk: AudioInput): number;
+  /** Notes a chunk (the first of a run anchors it). */
+  push(chunk: AudioInput): void;
   /** Wall-clock ms of a (possibly fractional) sample index of the run. */
   tsAt(sample: number): number;
   /** Starts a new run with the next chunk. */
@@ -26,18 +25,13 @@ export function createSampleClock(sampleRate: number): SampleClock {
     get samples() {
       return samples;
     },
-    get anchored() {
-      return anchored;
-    },
     push(chunk) {
       if (!anchored) {
         anchorTs = chunk.ts;
         samples = 0;
         anchored = true;
       }
-      const first = samples;
       samples += chunk.samples.length;
-      return first;
     },
     tsAt(sample) {
       return anchorTs + (sample * 1000) / sampleRate;

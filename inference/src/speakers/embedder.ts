@@ -2,7 +2,7 @@
 // 'sherpa' (sherpa-onnx's SpeakerEmbeddingExtractor: its own fbank and ORT, in this thread) or
 // 'ort' (our Kaldi-compatible fbank, the runtime's shared ORT worker session). Both read the
 // model's sherpa metadata; the test checks they agree on a fixture model.
-import { createRequire } from 'node:module';
+import { loadSherpa } from '../asr/sherpa/addon.ts';
 import { InferenceError } from '../errors.ts';
 import type { ModelSession } from '../ort/session.ts';
 import { createFbank } from './fbank.ts';
@@ -31,29 +31,14 @@ interface SherpaExtractor {
   isReady(s: SherpaStream): boolean;
   compute(s: SherpaStream, enableExternalBuffer?: boolean): Float32Array;
 }
-interface SherpaModule {
+// The addon is loaded by asr/sherpa/addon.ts, which types only what ASR calls.
+interface SherpaSpeakerModule {
   SpeakerEmbeddingExtractor: new (c: {
     model: string;
     numThreads?: number;
     debug?: number;
     provider?: string;
   }) => SherpaExtractor;
-}
-
-let sherpaModule: SherpaModule | null = null;
-
-/** Loads the native addon on first use (importing the analyzer must not load it). */
-export function loadSherpa(): SherpaModule {
-  if (!sherpaModule) {
-    try {
-      sherpaModule = createRequire(import.meta.url)('sherpa-onnx-node') as SherpaModule;
-    } catch (err) {
-      throw new InferenceError('MODEL_LOAD_FAILED', `sherpa-onnx-node is not usable here: ${String(err)}`, {
-        cause: err,
-      });
-    }
-  }
-  return sherpaModule;
 }
 
 export function l2normalize(v: Float32Array): Float32Array {
@@ -78,7 +63,7 @@ export async function createSherpaEmbedder(
 ): Promise<SpeakerEmbedder> {
   const label = opts.label ?? modelPath;
   const meta = await loadSpeakerModelMeta(modelPath, label);
-  const sherpa = loadSherpa();
+  const sherpa = loadSherpa() as unknown as SherpaSpeakerModule;
   let extractor: SherpaExtractor | null;
   try {
     extractor = new sherpa.SpeakerEmbeddingExtractor({

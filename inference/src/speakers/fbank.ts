@@ -3,6 +3,7 @@
 // pre-emphasis 0.97, DC removal, power spectrum, log floored at FLT_EPSILON). The embedding models
 // were trained on exactly these features, so the ORT path must reproduce them; the speakers test
 // checks this implementation against sherpa's own on real speech.
+import { createFft } from '../audio/sounds/fft.ts';
 
 /** Options of the filterbank (defaults are sherpa-onnx's speaker-embedding front end). */
 export interface FbankOptions {
@@ -65,8 +66,9 @@ export function createFbank(opts: FbankOptions = {}): Fbank {
     weights.push({ first: Math.max(0, first), w: Float64Array.from(row, (x) => x ?? 0) });
   }
 
-  const fft = createRealFft(nfft);
-  const frame = new Float64Array(nfft);
+  const fft = createFft(nfft);
+  const frame = new Float64Array(nfft); // the FFT's real part, in place
+  const im = new Float64Array(nfft);
   const power = new Float64Array(half + 1);
 
   const numFrames = (n: number): number => Math.floor((n + Math.floor(frameShift / 2)) / frameShift);
@@ -94,7 +96,9 @@ export function createFbank(opts: FbankOptions = {}): Fbank {
         frame[0]! -= 0.97 * frame[0]!;
         for (let i = 0; i < frameLength; i++) frame[i]! *= window[i]!;
         frame.fill(0, frameLength);
-        fft.power(frame, power);
+        im.fill(0);
+        fft.run(frame, im);
+        for (let k = 0; k <= half; k++) power[k] = frame[k]! * frame[k]! + im[k]! * im[k]!;
         for (let b = 0; b < numBins; b++) {
           const { first, w } = weights[b]!;
           let e = 0;
@@ -103,52 +107,6 @@ export function createFbank(opts: FbankOptions = {}): Fbank {
         }
       }
       return out;
-    },
-  };
-}
-
-/** Radix-2 FFT of a real frame, returning the power spectrum |X_k|², k = 0..n/2. */
-function createRealFft(n: number): { power(x: Float64Array, out: Float64Array): void } {
-  const bits = Math.log2(n);
-  const rev = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    let r = 0;
-    for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
-    rev[i] = r;
-  }
-  const cos = new Float64Array(n / 2);
-  const sin = new Float64Array(n / 2);
-  for (let i = 0; i < n / 2; i++) {
-    cos[i] = Math.cos((2 * Math.PI * i) / n);
-    sin[i] = -Math.sin((2 * Math.PI * i) / n);
-  }
-  const re = new Float64Array(n);
-  const im = new Float64Array(n);
-  return {
-    power(x, out) {
-      for (let i = 0; i < n; i++) {
-        re[rev[i]!] = x[i]!;
-        im[rev[i]!] = 0;
-      }
-      for (let size = 2; size <= n; size *= 2) {
-        const halfSize = size / 2;
-        const step = n / size;
-        for (let start = 0; start < n; start += size) {
-          for (let k = 0; k < halfSize; k++) {
-            const wr = cos[k * step]!;
-            const wi = sin[k * step]!;
-            const j = start + k;
-            const l = j + halfSize;
-            const tr = re[l]! * wr - im[l]! * wi;
-            const ti = re[l]! * wi + im[l]! * wr;
-            re[l] = re[j]! - tr;
-            im[l] = im[j]! - ti;
-            re[j]! += tr;
-            im[j]! += ti;
-          }
-        }
-      }
-      for (let k = 0; k <= n / 2; k++) out[k] = re[k]! * re[k]! + im[k]! * im[k]!;
     },
   };
 }

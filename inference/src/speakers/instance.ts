@@ -2,8 +2,8 @@
 // speakers S1, S2, … → `speaker_turns`, `speakers`, transcript segments re-emitted with their
 // speaker and person, links to persons from visible faces. Every buffer is bounded.
 import type { AnalyzerContext, AnalyzerInstance, AudioInput, ResultBatch } from '../analyzers/contract.ts';
+import { createAudioRing } from '../asr/audio-ring.ts';
 import { InferenceError } from '../errors.ts';
-import { createAudioRing } from './audio-ring.ts';
 import { createSpeakerBook } from './book.ts';
 import type { Span } from './changes.ts';
 import { createSpeakerClusterer } from './cluster.ts';
@@ -164,7 +164,7 @@ export function createSpeakersInstance(
       } else n.shortSkipped++;
       return;
     }
-    const audio = ring.slice(span.startTs, span.endTs);
+    const audio = ring.extract(span.startTs, span.endTs);
     if (!audio || audio.samples.length < config.minTurnMs * 16) {
       n.noAudio++;
       return;
@@ -197,7 +197,7 @@ export function createSpeakersInstance(
   /** Offline: diarizes the run held in the ring, maps its speakers onto the source's. */
   const diarizeRun = async (): Promise<void> => {
     if (!offline || !(runSamples > 0)) return;
-    const all = ring.slice(runStartTs, Infinity);
+    const all = ring.extract(runStartTs, Infinity);
     ring.clear();
     if (!all) return;
     n.offlineRuns++;
@@ -301,7 +301,7 @@ export function createSpeakersInstance(
           );
         if (Number.isNaN(runStartTs)) runStartTs = chunk.ts;
         runSamples += chunk.samples.length;
-        ring.push(chunk);
+        ring.push(chunk.ts, chunk.samples);
         audioEnd = Math.max(audioEnd, chunk.ts + chunk.samples.length / 16);
         if (offline && runSamples >= config.maxOfflineMs * 16) await endRun();
         else await processReady(false);

@@ -2,7 +2,7 @@
 // per-chunk embeddings, clustering) over a whole run of audio. Its speaker indices are local to
 // the run; the analyzer maps them onto the source's speakers through their voice embeddings.
 import { InferenceError } from '../errors.ts';
-import { loadSherpa } from './embedder.ts';
+import { loadSherpa } from '../asr/sherpa/addon.ts';
 import { loadSpeakerModelMeta, readOnnxMetadata } from './model-meta.ts';
 import { readFile } from 'node:fs/promises';
 

@@ -9,7 +9,6 @@ import path from 'node:path';
 import { InferenceError } from '../../errors.ts';
 
 export const POCKETSPHINX_BINARY = '/usr/bin/pocketsphinx_continuous';
-export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 
 export interface PocketsphinxProcessOptions {
   /** Default /usr/bin/pocketsphinx_continuous. */

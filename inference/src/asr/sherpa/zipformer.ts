@@ -70,17 +70,15 @@ export function createSherpaZipformerTranscriber(opts: ZipformerTranscriberOptio
       const durationMs = (samples.length / SAMPLE_RATE) * 1000;
       return transducerResultToTranscript(recognizer.getResult(s), startTs, durationMs, language);
     },
-    openStream(startTs): TranscriptStream {
+    openStream(): TranscriptStream {
       assertOpen();
       const s = recognizer.createStream();
-      let fed = 0;
       let last = '';
       let done = false;
       return {
         accept(samples): PartialResult | null {
           if (done || closed) return null;
           s.acceptWaveform({ samples, sampleRate: SAMPLE_RATE });
-          fed += samples.length;
           decodeAll(s);
           const text = recognizer.getResult(s).text.trim();
           const endpoint = recognizer.isEndpoint(s);
@@ -88,14 +86,6 @@ export function createSherpaZipformerTranscriber(opts: ZipformerTranscriberOptio
           if (text === last && !endpoint) return null;
           last = endpoint ? '' : text;
           return { text, endpoint };
-        },
-        finish() {
-          done = true;
-          s.acceptWaveform({ samples: TAIL_PADDING, sampleRate: SAMPLE_RATE });
-          s.inputFinished();
-          decodeAll(s);
-          const r = recognizer.getResult(s);
-          return transducerResultToTranscript(r, startTs, (fed / SAMPLE_RATE) * 1000, language);
         },
         close() {
           // The native stream is freed when collected; a closed one is never fed again.

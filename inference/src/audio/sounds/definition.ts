@@ -5,7 +5,12 @@ import { checkAudioChunk } from '../check-input.ts';
 import { createSampleClock, roundTs } from '../clock.ts';
 import type { AudioEventRow } from '../records.ts';
 import { createEnergyEnvelope, ENERGY_FRAME } from './energy.ts';
-import { createSoundEventTracker, type ScoredWindow, type SoundEmission } from './events.ts';
+import {
+  createSoundEventTracker,
+  DEFAULT_TRACKER_OPTIONS,
+  type ScoredWindow,
+  type SoundEmission,
+} from './events.ts';
 import { createMelStream } from './frontend.ts';
 import { loadAudioSetLabels } from './labels.ts';
 import { createAudioTagger } from './tagger.ts';
@@ -85,12 +90,11 @@ export const soundsAnalyzer: AnalyzerDefinition<SoundsConfig> = {
     const mel = createMelStream();
     const energy = createEnergyEnvelope();
     const trackerOptions = {
+      ...DEFAULT_TRACKER_OPTIONS,
       medianWindows: config.medianWindows,
       offRatio: config.offRatio,
       onsetDropDb: config.onsetDropDb,
       endDropDb: config.endDropDb,
-      minEnergyDb: -70,
-      classFloor: 0.5,
     };
     let tracker = createSoundEventTracker(vocab, energy, trackerOptions);
     let nextWindow = 0;

@@ -5,8 +5,6 @@ import type { EnergyTrack } from './events.ts';
 export const ENERGY_FRAME = 160;
 
 export interface EnergyEnvelope extends EnergyTrack {
-  /** Frames completed in this run. */
-  readonly frames: number;
   push(x16: Float32Array): void;
   /** Ends the run: the partial frame counts with the samples it has. */
   flush(): void;
@@ -23,9 +21,6 @@ export function createEnergyEnvelope(capacityFrames = 6000): EnergyEnvelope {
     frames++;
   };
   return {
-    get frames() {
-      return frames;
-    },
     db(frame) {
       if (frame < 0 || frame >= frames || frame < frames - capacityFrames) return undefined;
       return ring[frame % capacityFrames];

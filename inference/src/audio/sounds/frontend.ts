@@ -3,11 +3,10 @@
 // overlapping windows share them and a window's frames have their real neighbours (a window
 // cut from the stream, not a clip padded on its own). Only the run's two ends use torch's reflect
 // padding, exactly as logMel() does for a whole clip.
-import { createMelFrameComputer, MEL_BANDS, MEL_HOP, N_FFT, reflect } from './mel.ts';
+import { createMelFrameComputer, MEL_BANDS, MEL_HOP, N_FFT, PREEMPHASIS, reflect } from './mel.ts';
 import { createUpsampler2x } from './resample.ts';
 
 const HALF = N_FFT / 2;
-const PREEMPHASIS = 0.97;
 
 export interface MelStream {
   /** Frames computed so far in this run (frame j is centred on 16 kHz sample 160·j). */

@@ -12,7 +12,7 @@ export const N_FFT = 1024;
 export const WIN_LENGTH = 800;
 const F_MIN = 0;
 const F_MAX = 15000;
-const PREEMPHASIS = 0.97;
+export const PREEMPHASIS = 0.97;
 
 interface Band {
   readonly first: number;

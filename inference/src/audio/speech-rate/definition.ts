@@ -13,7 +13,7 @@ export const speechRateConfigSchema = z
 export type SpeechRateConfig = z.infer<typeof speechRateConfigSchema>;
 
 const TABLE_IN = 'transcript_segments';
-// Segment ids remembered to skip unchanged re-emissions (a later final row replaces a partial).
+// Segments remembered to skip unchanged re-emissions (a later final row replaces a partial).
 const SEEN_LIMIT = 4096;
 
 export const speechRateAnalyzer: AnalyzerDefinition<SpeechRateConfig> = {
@@ -27,10 +27,10 @@ export const speechRateAnalyzer: AnalyzerDefinition<SpeechRateConfig> = {
   defaultOn: true,
   produces: [{ table: 'speech_rate', live: '', lane: 'none' }],
   async create(ctx, config): Promise<AnalyzerInstance> {
-    const seen = new Map<string, string>();
+    // The latest row of each segment (and its JSON, to spot unchanged re-emissions); the summary's source.
+    const latest = new Map<string, { key: string; row: SpeechRateRow }>();
     let closed = false;
     let invalidRows = 0;
-    const perSegment = new Map<string, { words: number; ms: number; pauses: number }>();
 
     return {
       async results(_from, batch) {
@@ -45,16 +45,10 @@ export const speechRateAnalyzer: AnalyzerDefinition<SpeechRateConfig> = {
           const row = speechRate(ctx.sourceId, parsed.data, config);
           if (!row) continue;
           const key = JSON.stringify(row);
-          if (seen.get(row.segmentId) === key) continue;
-          seen.delete(row.segmentId);
-          seen.set(row.segmentId, key);
-          if (seen.size > SEEN_LIMIT) seen.delete(seen.keys().next().value as string);
-          perSegment.set(row.segmentId, {
-            words: row.words,
-            ms: row.wordsPerMinute > 0 ? (row.words / row.wordsPerMinute) * 60_000 : 0,
-            pauses: row.pauses,
-          });
-          if (perSegment.size > SEEN_LIMIT) perSegment.delete(perSegment.keys().next().value as string);
+          if (latest.get(row.segmentId)?.key === key) continue;
+          latest.delete(row.segmentId);
+          latest.set(row.segmentId, { key, row });
+          if (latest.size > SEEN_LIMIT) latest.delete(latest.keys().next().value as string);
           rows.push(row);
         }
         if (rows.length > 0) await ctx.emit({ table: 'speech_rate', rows });
@@ -64,13 +58,13 @@ export const speechRateAnalyzer: AnalyzerDefinition<SpeechRateConfig> = {
         let words = 0;
         let ms = 0;
         let pauses = 0;
-        for (const s of perSegment.values()) {
-          words += s.words;
-          ms += s.ms;
-          pauses += s.pauses;
+        for (const { row } of latest.values()) {
+          words += row.words;
+          ms += row.wordsPerMinute > 0 ? (row.words / row.wordsPerMinute) * 60_000 : 0;
+          pauses += row.pauses;
         }
         return {
-          segments: perSegment.size,
+          segments: latest.size,
           words,
           wordsPerMinute: ms > 0 ? Math.round((words / ms) * 600_000) / 10 : 0,
           pauses,

@@ -32,8 +32,6 @@ export type SpeechEvent =
   | { readonly type: 'end'; readonly span: SpeechSpan; readonly confirmed: boolean };
 
 export interface SpeechHysteresis {
-  /** Windows seen in this run. */
-  readonly windows: number;
   /** Feeds the next window's probability. */
   push(prob: number): SpeechEvent[];
   /** End of the run at `endSample` (default: the end of the last window): closes an open segment. */
@@ -80,9 +78,6 @@ export function createSpeechHysteresis(o: SpeechHysteresisOptions): SpeechHyster
   };
 
   return {
-    get windows() {
-      return windows;
-    },
     push(p) {
       const out: SpeechEvent[] = [];
       const at = windows * o.windowSamples; // start of this window
