@@ -69,5 +69,5 @@ export type {
 } from './src/audio-types.ts';
 export { ANALYZER_TABLES, isAnalyzerTable } from './src/audio-store.ts';
 export type { AnalyzerTable } from './src/audio-store.ts';
-export { TRANSCRIPT_FORMATS, formatTranscript } from './src/transcript-export.ts';
+export { TRANSCRIPT_FORMATS, formatTranscript, speakerNames } from './src/transcript-export.ts';
 export type { TranscriptExportOptions, TranscriptFormat } from './src/transcript-export.ts';

@@ -78,12 +78,7 @@ export function createAudioMethods(driver: Driver, run: Run): AudioMethods {
     listSpeakers: ({ signal, ...q } = {}) => list(tr.selectSpeakers(q), tr.toSpeaker, signal),
     listSpeechRate: ({ signal, ...q }) => list(audio.selectSpeechRate(q), audio.toSpeechRate, signal),
     searchTranscripts: ({ signal, ...q }) =>
-      run(async () => {
-        if (q.q.trim() === '') return [];
-        return (
-          await driver.query<Parameters<typeof tr.toTranscriptHit>[0]>(tr.searchTranscripts(q), signal)
-        ).map(tr.toTranscriptHit);
-      }),
+      q.q.trim() === '' ? run(async () => []) : list(tr.searchTranscripts(q), tr.toTranscriptHit, signal),
     personSpeech: (personId, signal) =>
       run(async () => {
         const [row] = await driver.query<{ ms: number | string | null }>(

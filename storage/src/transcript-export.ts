@@ -1,17 +1,22 @@
-import type { TranscriptSegmentRecord } from './audio-types.ts';
+import type { SpeakerRecord, TranscriptSegmentRecord } from './audio-types.ts';
 
 // Transcript files from stored segments: pure text building, no I/O. Times are written relative
 // to `epochMs` (a file source's media time 0), so a file's transcript starts at 00:00:00.000.
 
-export type TranscriptFormat = 'vtt' | 'srt' | 'json' | 'csv';
+export const TRANSCRIPT_FORMATS = Object.freeze(['vtt', 'srt', 'json', 'csv'] as const);
 
-export const TRANSCRIPT_FORMATS: readonly TranscriptFormat[] = Object.freeze(['vtt', 'srt', 'json', 'csv']);
+export type TranscriptFormat = (typeof TRANSCRIPT_FORMATS)[number];
 
 export interface TranscriptExportOptions {
   /** Wall-clock ms written as 00:00:00.000 (default: the first segment's start, or 0 if none). */
   readonly epochMs?: number;
   /** Display names by speakerId (a speaker's label or person's name); default: the speaker id. */
   readonly speakerNames?: Readonly<Record<string, string>>;
+}
+
+/** The `speakerNames` of a source's speakers: those the user named appear by their label. */
+export function speakerNames(speakers: readonly SpeakerRecord[]): Record<string, string> {
+  return Object.fromEntries(speakers.filter((s) => s.label !== '').map((s) => [s.speakerId, s.label]));
 }
 
 /** Formats segments (in the given order) as WebVTT, SRT, JSON or CSV. */

@@ -2,7 +2,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { openStore } from '@aima/dashboard';
-import { formatTranscript, type TranscriptFormat, type TranscriptSegmentRecord } from '@aima/storage';
+import {
+  TRANSCRIPT_FORMATS,
+  formatTranscript,
+  speakerNames,
+  type TranscriptFormat,
+  type TranscriptSegmentRecord,
+} from '@aima/storage';
 import { loadConfig, parseFlags, timeFlag } from '../config.ts';
 import { CliError } from '../errors.ts';
 import { iso, mediaTime, writeOutput } from '../output.ts';
@@ -10,8 +16,6 @@ import type { CommandContext } from './context.ts';
 
 export const transcriptUsage = `usage: aima transcript <SOURCE_ID> [--vtt | --srt | --json | --csv] [--speaker S1]
                   [--from TIME] [--to TIME] [--out FILE]   (--out FILE.vtt|.srt|.json|.csv picks the format)`;
-
-const FORMATS = ['vtt', 'srt', 'json', 'csv'] as const;
 
 const flagsSchema = z
   .object({
@@ -24,18 +28,18 @@ const flagsSchema = z
     to: timeFlag,
     out: z.string().optional(),
   })
-  .refine((f) => FORMATS.filter((k) => f[k]).length <= 1, {
+  .refine((f) => TRANSCRIPT_FORMATS.filter((k) => f[k]).length <= 1, {
     message: 'choose one of --vtt, --srt, --json and --csv',
     path: ['vtt'],
   });
 
 /** The chosen format: a flag, else the --out extension, else text for the terminal. */
 function formatOf(flags: z.infer<typeof flagsSchema>): TranscriptFormat | 'text' {
-  const flag = FORMATS.find((k) => flags[k]);
+  const flag = TRANSCRIPT_FORMATS.find((k) => flags[k]);
   if (flag) return flag;
   if (!flags.out) return 'text';
   const ext = path.extname(flags.out).slice(1).toLowerCase();
-  if ((FORMATS as readonly string[]).includes(ext)) return ext as TranscriptFormat;
+  if ((TRANSCRIPT_FORMATS as readonly string[]).includes(ext)) return ext as TranscriptFormat;
   throw new CliError(
     'CLI_BAD_VALUE',
     `--out: '${flags.out}' must end in .vtt, .srt, .json or .csv (or add --vtt, ...)`,
@@ -88,15 +92,16 @@ export async function transcriptCommand(argv: string[], ctx: CommandContext): Pr
       limit: 1_000_000,
       signal: ctx.signal,
     });
-    const speakers = await store.listSpeakers({ sourceId, signal: ctx.signal });
-    const speakerNames = Object.fromEntries(
-      speakers.filter((s) => s.label !== '').map((s) => [s.speakerId, s.label]),
-    );
     const epochMs = src.live ? null : src.epochMs;
-    text =
-      format === 'text'
-        ? textLines(rows, epochMs)
-        : formatTranscript(rows, format, { epochMs: epochMs ?? undefined, speakerNames });
+    if (format === 'text') text = textLines(rows, epochMs);
+    else {
+      // Only the file formats name speakers by the user's labels.
+      const speakers = await store.listSpeakers({ sourceId, signal: ctx.signal });
+      text = formatTranscript(rows, format, {
+        epochMs: epochMs ?? undefined,
+        speakerNames: speakerNames(speakers),
+      });
+    }
   } finally {
     await store.close();
   }

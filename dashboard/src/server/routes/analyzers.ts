@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ANALYZERS } from '../../analyzers/index.ts';
 import { defineRoute, type ApiRoute } from '../route.ts';
 
-export const AnalyzerView = z.object({
+const AnalyzerView = z.object({
   id: z.string(),
   version: z.string(),
   title: z.string(),

@@ -7,6 +7,7 @@ import type {
   SpeechSegmentRecord,
   TranscriptHit,
   TranscriptSegmentRecord,
+  TranscriptWord,
 } from '@aima/storage';
 import { DashboardError } from '../../errors.ts';
 import type {
@@ -18,12 +19,20 @@ import type {
   SpeechSegmentView,
   TranscriptHitView,
   TranscriptLineView,
+  TranscriptWordView,
 } from '../../protocol.ts';
 
 /** The dashboard route that plays `sourceId` from `ts` (the UI's `#/playback/:id?ts=`). */
 export function playbackUrl(sourceId: string, ts: number): string {
   return `/#/playback/${encodeURIComponent(sourceId)}?ts=${Math.round(ts)}`;
 }
+
+const wordView = (w: TranscriptWord): TranscriptWordView => ({
+  word: w.word,
+  startTs: w.startTs,
+  endTs: w.endTs,
+  confidence: w.confidence,
+});
 
 export function transcriptLineView(r: TranscriptSegmentRecord): TranscriptLineView {
   return {
@@ -37,12 +46,7 @@ export function transcriptLineView(r: TranscriptSegmentRecord): TranscriptLineVi
     engine: r.engine,
     speakerId: r.speakerId,
     personId: r.personId,
-    words: r.words.map((w) => ({
-      word: w.word,
-      startTs: w.startTs,
-      endTs: w.endTs,
-      confidence: w.confidence,
-    })),
+    words: r.words.map(wordView),
   };
 }
 
@@ -85,27 +89,21 @@ export const speakerView = (r: SpeakerRecord): SpeakerView => ({
   turns: r.turns,
 });
 
-/** Rows of one second each → one column per field (uPlot's layout), oldest first. */
+/** Seconds, oldest first (as listLoudness returns them) → one column per field (uPlot's layout). */
 export function loudnessView(sourceId: string, rows: readonly LoudnessRecord[]): LoudnessView {
-  const sorted = [...rows].sort((a, b) => a.ts - b.ts);
   return {
     sourceId,
-    t: sorted.map((r) => r.ts),
-    momentaryLufs: sorted.map((r) => r.momentaryLufs),
-    shortTermLufs: sorted.map((r) => r.shortTermLufs),
-    peakDbfs: sorted.map((r) => r.peakDbfs),
-    silent: sorted.map((r) => r.silent),
-    clippedSamples: sorted.map((r) => r.clippedSamples),
+    t: rows.map((r) => r.ts),
+    momentaryLufs: rows.map((r) => r.momentaryLufs),
+    shortTermLufs: rows.map((r) => r.shortTermLufs),
+    peakDbfs: rows.map((r) => r.peakDbfs),
+    silent: rows.map((r) => r.silent),
+    clippedSamples: rows.map((r) => r.clippedSamples),
   };
 }
 
 export function transcriptHitView(h: TranscriptHit): TranscriptHitView {
-  const matches = h.matches.map((w) => ({
-    word: w.word,
-    startTs: w.startTs,
-    endTs: w.endTs,
-    confidence: w.confidence,
-  }));
+  const matches = h.matches.map(wordView);
   // Jump to the first matching word, not the start of a long utterance.
   const ts = matches.reduce((min, w) => Math.min(min, w.startTs), Number.POSITIVE_INFINITY);
   const at = Number.isFinite(ts) ? ts : h.startTs;

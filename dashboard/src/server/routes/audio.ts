@@ -2,7 +2,13 @@
 // events, loudness per second and speech rate.
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { formatTranscript, type Store } from '@aima/storage';
+import {
+  TRANSCRIPT_FORMATS,
+  formatTranscript,
+  speakerNames,
+  type Store,
+  type TranscriptFormat,
+} from '@aima/storage';
 import {
   AudioEventView,
   LoudnessView,
@@ -27,10 +33,7 @@ export interface AudioRouteOptions {
   readonly store: Store;
 }
 
-const FORMATS = ['vtt', 'srt', 'json', 'csv'] as const;
-type Format = (typeof FORMATS)[number];
-
-const CONTENT_TYPES: Readonly<Record<Format, string>> = {
+const CONTENT_TYPES: Readonly<Record<TranscriptFormat, string>> = {
   vtt: 'text/vtt; charset=utf-8',
   srt: 'application/x-subrip; charset=utf-8',
   json: 'application/json; charset=utf-8',
@@ -48,7 +51,7 @@ const TranscriptQuery = z
     ...range,
     speaker: z.string().min(1).max(64).optional().describe('one speaker of the source (S1, S2, ...)'),
     format: z
-      .enum(FORMATS)
+      .enum(TRANSCRIPT_FORMATS)
       .optional()
       .describe('download as WebVTT, SubRip, JSON or CSV instead of the JSON list'),
   })
@@ -90,21 +93,17 @@ export function audioRoutes(opts: AudioRouteOptions): ApiRoute[] {
   const download = async (
     reply: FastifyReply,
     id: string,
-    format: Format,
+    format: TranscriptFormat,
     q: z.output<typeof ExportQuery>,
     signal: AbortSignal,
   ): Promise<FastifyReply> => {
     const src = await requireSource(manager, id);
     const rows = await transcriptRows(id, q, signal);
-    // Speakers the user named appear by name in the cues.
     const speakers = await store.listSpeakers({ sourceId: id, signal });
-    const speakerNames = Object.fromEntries(
-      speakers.filter((s) => s.label !== '').map((s) => [s.speakerId, s.label]),
-    );
     // Files get cue times from the start of the media; live sources from their first line.
     const body = formatTranscript(rows, format, {
       epochMs: src.live ? undefined : src.epochMs,
-      speakerNames,
+      speakerNames: speakerNames(speakers),
     });
     const file = `${id.replace(/[^A-Za-z0-9._-]/g, '_')}-transcript.${format}`;
     return reply
@@ -134,7 +133,7 @@ export function audioRoutes(opts: AudioRouteOptions): ApiRoute[] {
           ? transcript(params.id, query, signal)
           : download(reply, params.id, query.format, query, signal),
     ),
-    ...FORMATS.map((format) =>
+    ...TRANSCRIPT_FORMATS.map((format) =>
       defineRoute(
         {
           method: 'GET',

@@ -1,4 +1,5 @@
-// Checks shared by the routes: the source exists, class names are ones the detector knows.
+// Checks shared by the routes: the source or person exists, class names are ones the detector knows.
+import type { Store } from '@aima/storage';
 import { DashboardError } from '../../errors.ts';
 import type { SourceView } from '../../protocol.ts';
 import type { SourceManager } from '../../sources/types.ts';
@@ -8,6 +9,14 @@ export async function requireSource(manager: SourceManager, id: string): Promise
   const view = await manager.get(id);
   if (view === null) throw new DashboardError('SOURCE_NOT_FOUND', `source ${JSON.stringify(id)} not found`);
   return view;
+}
+
+/** Refuses a person that does not exist or was deleted (merged) with PERSON_NOT_FOUND. */
+export async function requirePerson(store: Store, id: string, signal?: AbortSignal): Promise<void> {
+  const p = await store.getPerson(id, signal);
+  if (p && !p.deleted) return;
+  const why = p?.mergedInto ? ` (merged into ${p.mergedInto})` : '';
+  throw new DashboardError('PERSON_NOT_FOUND', `no person ${JSON.stringify(id)}${why}`);
 }
 
 /** Builds a check that refuses class names outside `labels` with a message listing a few valid ones. */

@@ -1,12 +1,11 @@
 // Words across every transcript (jump-to-moment hits), and what a person said.
 import { z } from 'zod';
 import type { Store } from '@aima/storage';
-import { DashboardError } from '../../errors.ts';
 import { PersonSpeechView, TranscriptHitView } from '../../protocol.ts';
 import type { SourceManager } from '../../sources/types.ts';
 import { defineRoute, type ApiRoute } from '../route.ts';
 import { playbackUrl, transcriptHitView, transcriptLineView } from './audio-views.ts';
-import { requireSource } from './guards.ts';
+import { requirePerson, requireSource } from './guards.ts';
 
 export interface SearchRouteOptions {
   readonly manager: SourceManager;
@@ -22,13 +21,6 @@ const SearchQuery = z
   })
   .strict();
 const PersonParams = z.object({ id: z.string().min(1).max(128) }).strict();
-
-async function requirePerson(store: Store, id: string, signal: AbortSignal): Promise<void> {
-  const p = await store.getPerson(id, signal);
-  if (p && !p.deleted) return;
-  const why = p?.mergedInto ? ` (merged into ${p.mergedInto})` : '';
-  throw new DashboardError('PERSON_NOT_FOUND', `no person ${JSON.stringify(id)}${why}`);
-}
 
 export function searchRoutes(opts: SearchRouteOptions): ApiRoute[] {
   const { manager, store } = opts;

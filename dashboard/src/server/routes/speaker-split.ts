@@ -10,14 +10,8 @@ import {
 } from '@aima/storage';
 import { DashboardError } from '../../errors.ts';
 
-export interface SplitResult {
-  readonly speaker: SpeakerRecord;
-  readonly movedTurns: number;
-  readonly movedLines: number;
-}
-
 /** The next free `S<n>` of a source. */
-export function nextSpeakerId(ids: readonly string[]): string {
+function nextSpeakerId(ids: readonly string[]): string {
   let max = 0;
   for (const id of ids) {
     const m = /^S(\d+)$/.exec(id);
@@ -30,7 +24,7 @@ const overlap = (a: { startTs: number; endTs: number }, b: { startTs: number; en
   Math.max(0, Math.min(a.endTs, b.endTs) - Math.max(a.startTs, b.startTs));
 
 /** The lines that belong to the moved turns: more of their time in them than in the turns that stay. */
-export function linesToMove(
+function linesToMove(
   lines: readonly TranscriptSegmentRecord[],
   moved: readonly SpeakerTurnRecord[],
   kept: readonly SpeakerTurnRecord[],
@@ -40,13 +34,14 @@ export function linesToMove(
   return lines.filter((l) => sum(l, moved) > sum(l, kept));
 }
 
+/** Moves the turns starting at `turnStarts` (and their lines) to a new speaker, which it returns. */
 export async function splitSpeaker(
   store: Store,
   current: SpeakerRecord,
   others: readonly string[],
   turnStarts: readonly number[],
   signal?: AbortSignal,
-): Promise<SplitResult> {
+): Promise<SpeakerRecord> {
   const { sourceId, speakerId } = current;
   const turns = (await store.listSpeakerTurns({ sourceId, signal })).filter((t) => t.speakerId === speakerId);
   const wanted = new Set(turnStarts);
@@ -88,5 +83,5 @@ export async function splitSpeaker(
     version,
   };
   await store.upsertSpeakers([{ ...current, speakingMs: ms(kept), turns: kept.length, version }, speaker]);
-  return { speaker, movedTurns: moved.length, movedLines: lines.length };
+  return speaker;
 }

@@ -8,7 +8,7 @@ import type { SourceManager } from '../../sources/types.ts';
 import { defineRoute, type ApiRoute } from '../route.ts';
 import { SourceParams } from '../schemas.ts';
 import { decideSpeaker, speakerView } from './audio-views.ts';
-import { requireSource } from './guards.ts';
+import { requirePerson, requireSource } from './guards.ts';
 import { splitSpeaker } from './speaker-split.ts';
 
 export interface SpeakerRouteOptions {
@@ -71,13 +71,7 @@ export function speakerRoutes(opts: SpeakerRouteOptions): ApiRoute[] {
       async ({ params, body, signal }) => {
         await requireSource(manager, params.id);
         const { current } = await speakerOf(params.id, params.speakerId, signal);
-        if (body.personId !== undefined) {
-          const person = await store.getPerson(body.personId, signal);
-          if (!person || person.deleted) {
-            const why = person?.mergedInto ? ` (merged into ${person.mergedInto})` : '';
-            throw new DashboardError('PERSON_NOT_FOUND', `no person ${JSON.stringify(body.personId)}${why}`);
-          }
-        }
+        if (body.personId !== undefined) await requirePerson(store, body.personId, signal);
         const next = decideSpeaker(current, body, nextVersion());
         // Transcript lines name their person through the speaker row: they follow it from here.
         await store.upsertSpeakers([next]);
@@ -126,7 +120,7 @@ export function speakerRoutes(opts: SpeakerRouteOptions): ApiRoute[] {
       async ({ params, body, signal }, _req, reply) => {
         await requireSource(manager, params.id);
         const { current, all } = await speakerOf(params.id, params.speakerId, signal);
-        const r = await splitSpeaker(
+        const created = await splitSpeaker(
           store,
           current,
           all.map((s) => s.speakerId),
@@ -134,7 +128,7 @@ export function speakerRoutes(opts: SpeakerRouteOptions): ApiRoute[] {
           signal,
         );
         reply.status(201);
-        return speakerView(r.speaker);
+        return speakerView(created);
       },
     ),
   ];
