@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { resolveFfmpeg } from '@aima/ingest';
 import type { TranscriptLiveData } from '@aima/inference';
 import { createSourceManager, openRuntime, type SourceLiveMessage } from '@aima/dashboard';
-import { table } from './audio.ts';
+import { pocketsphinxFloor } from './audio-floors.ts';
+import { pct, table } from './report.ts';
 
 const run = promisify(execFile);
 
@@ -36,9 +37,7 @@ const modelsDir = process.env.AIMA_MODELS_DIR ?? path.join(shared, 'models');
 const mediaDir = process.env.AIMA_MEDIA_DIR ?? path.join(shared, 'media');
 const SECONDS = Number(process.env.AIMA_BENCH_AUDIO_LIVE_SECONDS ?? 60);
 const SILENCE_S = 2;
-const POCKETSPHINX = '/usr/bin/pocketsphinx_continuous';
 const QUIET = ['-nostdin', '-v', 'error', '-y'];
-const PCM16K = ['-ac', '1', '-ar', '16000', '-c:a', 'pcm_s16le'];
 /** The utterances of the stream, in order (each followed by SILENCE_S of silence). */
 const UTTERANCES = [
   'speech/goforward.wav',
@@ -48,11 +47,6 @@ const UTTERANCES = [
   'speech/librivox/sense_and_sensibility_01_austen_64kb-0870.wav',
   'synthetic/speech_espeak.wav',
 ];
-
-function pct(xs: readonly number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-}
 
 /** A grey 320x240 10 fps video over the utterances, each padded with silence (16 kHz mono AAC). */
 async function buildClip(dir: string): Promise<{ file: string; seconds: number }> {
@@ -77,20 +71,6 @@ async function buildClip(dir: string): Promise<{ file: string; seconds: number }
   return { file, seconds };
 }
 
-/** Bare pocketsphinx_continuous over each utterance's wav (16 kHz mono s16), ms per utterance. */
-async function pocketsphinxFloor(dir: string): Promise<number[]> {
-  const { ffmpeg } = resolveFfmpeg();
-  const out: number[] = [];
-  for (const [i, u] of UTTERANCES.entries()) {
-    const wav = path.join(dir, `utt-${i}.wav`);
-    await run(ffmpeg, [...QUIET, '-i', path.join(mediaDir, u), ...PCM16K, wav]);
-    const t0 = performance.now();
-    await run(POCKETSPHINX, ['-infile', wav, '-logfn', '/dev/null', '-samprate', '16000']);
-    out.push(performance.now() - t0);
-  }
-  return out;
-}
-
 interface Final {
   readonly segmentId: string;
   readonly text: string;
@@ -103,7 +83,7 @@ interface Final {
 export async function benchAudioLive(): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aima-bench-audio-live-'));
   const clip = await buildClip(dir);
-  const floorMs = await pocketsphinxFloor(dir);
+  const floorMs = (await pocketsphinxFloor(UTTERANCES.map((u) => path.join(mediaDir, u)))).map((r) => r.ms);
   const { start } = (await import(LISTEN_SERVER)) as { start: StartListen };
   const server = await start({
     // rtmp: a live source from the start (an http MPEG-TS URL is probed and decoded like a file).

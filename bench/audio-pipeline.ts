@@ -16,7 +16,7 @@ import {
   type Runtime,
 } from '@aima/dashboard';
 import { loadConfig } from '../bin/src/config.ts';
-import { table } from './audio.ts';
+import { table } from './report.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const mediaDir = process.env.AIMA_MEDIA_DIR ?? path.resolve(root, '../shared/media');

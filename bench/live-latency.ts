@@ -17,6 +17,7 @@ import {
   UI_DIST_DIR,
 } from '@aima/dashboard';
 import { createModelSession, type TensorMap } from '@aima/inference';
+import { pct } from './report.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shared = process.env.AIMA_SHARED_DIR ?? path.resolve(root, '../shared');
@@ -29,11 +30,6 @@ interface LiveHooks {
   framesDrawn: number;
   latencies: number[];
   framesDroppedDecoding: number;
-}
-
-function pct(xs: readonly number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 }
 
 async function bareRunMs(modelPath: string): Promise<number> {

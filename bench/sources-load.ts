@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSourceManager, openRuntime, type SourceManager, type SourceView } from '@aima/dashboard';
 import { createModelSession, type TensorMap } from '@aima/inference';
+import { pct } from './report.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shared = process.env.AIMA_SHARED_DIR ?? path.resolve(root, '../shared');
@@ -17,11 +18,6 @@ const VTEST = path.join(process.env.AIMA_MEDIA_DIR ?? path.join(shared, 'media')
 const STEP_SECONDS = Number(process.env.AIMA_LOAD_STEP_SECONDS ?? 20);
 const STEPS = (process.env.AIMA_LOAD_STEPS ?? '4,8,12,16,20,24,28,32').split(',').map(Number);
 const FPS = 2;
-
-function pct(xs: readonly number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-}
 
 /** Bare model capacity: 2 single-thread instances fed back to back, frames per second. */
 async function modelCapacity(modelPath: string): Promise<number> {

@@ -266,6 +266,20 @@ export const audio = {
     `${API}/sources/${enc(id)}/transcript.${format}`,
 };
 
+/**
+ * Transcript, speech spans, sound events and speakers of a source over a range, each empty where it
+ * cannot be had: audio is optional, the pages showing it work without.
+ */
+export async function heardIn(id: string, r: TimeRange, signal?: AbortSignal) {
+  const [lines, speech, events, speakers] = await Promise.all([
+    audio.transcript(id, r, signal).catch(() => []),
+    audio.speech(id, r, signal).catch(() => []),
+    audio.events(id, r, signal).catch(() => []),
+    audio.speakers(id, signal).catch(() => []),
+  ]);
+  return { lines, speech, events, speakers };
+}
+
 export interface UploadOptions {
   readonly fps?: number;
   readonly realtime?: boolean;

@@ -2,6 +2,7 @@
 // window of speech spans and sound events for the live lanes.
 import { z } from 'zod';
 import type { AnalyzerMessage } from '../../../src/protocol.ts';
+import type { Span } from './audio-lanes.ts';
 import { LiveTranscript } from './transcript.ts';
 
 export const LiveSpeech = z.object({
@@ -55,23 +56,9 @@ export function parseAudioLive(msg: Pick<AnalyzerMessage, 'kind' | 'ts' | 'data'
   return r.success ? ({ kind: msg.kind, ts: msg.ts, data: r.data } as AudioLive) : null;
 }
 
-/** Start and end messages of one sound event share its class and start. */
-export function audioEventKey(d: { label: string; startTs: number }): string {
-  return `${d.label}@${d.startTs}`;
-}
-
 /** Whether a loudness second had clipped samples. */
 export function isClipped(d: z.infer<typeof LiveLoudness>): boolean {
   return (d.clippedSamples ?? 0) > 0 || (d.clipped !== undefined && d.clipped !== false && d.clipped !== 0);
-}
-
-/** A span on a lane; `endTs` null while it is still going on. */
-export interface LiveSpan {
-  readonly key: string;
-  readonly startTs: number;
-  readonly endTs: number | null;
-  readonly label: string;
-  readonly score: number;
 }
 
 /**
@@ -80,34 +67,29 @@ export interface LiveSpan {
  */
 export function createLiveAudio(opts: { spanMs: number; maxItems?: number }) {
   const max = opts.maxItems ?? 500;
-  let speech: LiveSpan[] = [];
-  let events: LiveSpan[] = [];
+  let speech: Span[] = [];
+  let events: Span[] = [];
   let speechSeq = 0;
 
-  const cap = (list: LiveSpan[]): LiveSpan[] => (list.length > max ? list.slice(list.length - max) : list);
+  const cap = (list: Span[]): Span[] => (list.length > max ? list.slice(list.length - max) : list);
+  const addSpeech = (startTs: number, endTs: number | null): void => {
+    speech = cap([...speech, { key: `sp-${speechSeq++}`, startTs, endTs, label: 'speech', score: 1 }]);
+  };
 
   return {
     speech(d: z.infer<typeof LiveSpeech>): void {
       const open = speech.findLastIndex((s) => s.endTs === null);
-      if (d.state === 'start') {
-        if (open >= 0) speech[open] = { ...speech[open]!, endTs: d.startTs };
-        speech = cap([
-          ...speech,
-          { key: `sp-${speechSeq++}`, startTs: d.startTs, endTs: null, label: 'speech', score: 1 },
-        ]);
-        return;
-      }
-      const endTs = d.endTs ?? d.startTs;
+      // A start also closes a span left open (its end was missed).
+      const endTs = d.state === 'start' ? d.startTs : (d.endTs ?? d.startTs);
       if (open >= 0) speech[open] = { ...speech[open]!, endTs };
-      else
-        speech = cap([
-          ...speech,
-          { key: `sp-${speechSeq++}`, startTs: d.startTs, endTs, label: 'speech', score: 1 },
-        ]);
+      if (d.state === 'start') addSpeech(d.startTs, null);
+      else if (open < 0) addSpeech(d.startTs, endTs);
     },
-    event(d: z.infer<typeof LiveAudioEvent>): void {
-      const span: LiveSpan = {
-        key: audioEventKey(d),
+    /** Puts an event's start or end in; returns its span. */
+    event(d: z.infer<typeof LiveAudioEvent>): Span {
+      const span: Span = {
+        // Start and end messages of one sound event share its class and start.
+        key: `${d.label}@${d.startTs}`,
         startTs: d.startTs,
         endTs: d.endTs ?? null,
         label: d.label,
@@ -116,18 +98,19 @@ export function createLiveAudio(opts: { spanMs: number; maxItems?: number }) {
       const i = events.findIndex((e) => e.key === span.key);
       if (i >= 0) events[i] = span;
       else events = cap([...events, span]);
+      return span;
     },
     /** Drops what ended before `now - spanMs`. */
     prune(now: number): void {
-      const keep = (s: LiveSpan): boolean => s.endTs === null || s.endTs >= now - opts.spanMs;
+      const keep = (s: Span): boolean => s.endTs === null || s.endTs >= now - opts.spanMs;
       speech = speech.filter(keep);
       events = events.filter(keep);
     },
     /** Copies: views keep them as immutable snapshots. */
-    get speechSpans(): readonly LiveSpan[] {
+    get speechSpans(): readonly Span[] {
       return speech.slice();
     },
-    get eventSpans(): readonly LiveSpan[] {
+    get eventSpans(): readonly Span[] {
       return events.slice();
     },
   };
