@@ -7,6 +7,9 @@ import { personsCommand, personsUsage } from './commands/persons.ts';
 import { searchCommand, searchUsage } from './commands/search.ts';
 import { transcriptCommand, transcriptUsage } from './commands/transcript.ts';
 import { serveCommand, serveUsage } from './commands/serve.ts';
+import { gpuCommand, gpuUsage } from './commands/gpu.ts';
+import { jobsCommand, jobsUsage } from './commands/jobs.ts';
+import { workerCommand, workerUsage } from './commands/worker.ts';
 import { CliError, describeError } from './errors.ts';
 
 const HELP = `aima: real-time media analyzer
@@ -19,6 +22,9 @@ ${personsUsage}
 ${searchUsage}
 ${transcriptUsage}
 ${modelsUsage}
+${jobsUsage}
+${workerUsage}
+${gpuUsage}
 
 environment: AIMA_DATA_DIR, AIMA_MODELS_DIR, AIMA_CACHE_DIR, AIMA_OFFLINE, AIMA_TOKEN, AIMA_HOST, AIMA_PORT,
              CLICKHOUSE_URL, FFMPEG_PATH, AIMA_ANALYZERS (e.g. detect,faces,vad,asr),
@@ -36,6 +42,9 @@ const commands: Record<string, (argv: string[], ctx: CommandContext) => Promise<
   search: searchCommand,
   transcript: transcriptCommand,
   models: modelsCommand,
+  jobs: jobsCommand,
+  worker: workerCommand,
+  gpu: gpuCommand,
 };
 
 /** Runs one command; the single error boundary of the CLI. Returns the exit code. */

@@ -31,6 +31,14 @@ export type TableName =
   | 'speaker_turns'
   | 'speakers'
   | 'speech_rate'
+  | 'jobs'
+  | 'job_items'
+  | 'queue_entries'
+  | 'workers'
+  | 'join_tokens'
+  | 'result_batches'
+  | 'gpu_instances'
+  | 'gpu_ledger'
   | 'schema_migrations';
 
 export interface Driver {

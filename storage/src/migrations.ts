@@ -1,6 +1,10 @@
 import type { Driver } from './driver.ts';
 import { StoreError, toStoreError } from './errors.ts';
 import { toDateTime64 } from './time.ts';
+import { GPU_DDL } from './gpu-store.ts';
+import { JOBS_DDL } from './jobs-store.ts';
+import { QUEUE_DDL } from './queue-store.ts';
+import { WORKERS_DDL } from './workers-store.ts';
 
 /** One schema step. Statements run in order; each is idempotent (IF NOT EXISTS) so a step cut short re-runs cleanly. */
 export interface Migration {
@@ -305,6 +309,14 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     name: 'audio: speech, loudness, sound events, transcripts, speakers, speech rate',
     statements: V5_AUDIO,
   },
+  {
+    version: 6,
+    name: 'jobs: sources carry their job id; jobs and their media items',
+    statements: [`ALTER TABLE sources ADD COLUMN IF NOT EXISTS job_id String DEFAULT ''`, ...JOBS_DDL],
+  },
+  { version: 7, name: 'embedded job queue', statements: QUEUE_DDL },
+  { version: 8, name: 'inference workers, join tokens, result batches', statements: WORKERS_DDL },
+  { version: 9, name: 'GPU pool: instances and the cost ledger', statements: GPU_DDL },
 ]);
 
 /** The schema version this build of the package migrates to. */

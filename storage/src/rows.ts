@@ -18,6 +18,7 @@ export function sourceRow(s: SourceRecord): object {
     created_at: toDateTime64(s.createdAt),
     updated_at: toDateTime64(s.updatedAt),
     meta: s.meta,
+    job_id: s.jobId ?? '',
   };
 }
 
@@ -81,6 +82,7 @@ export interface SourceSelectRow {
   created_ms: number | string;
   updated_ms: number | string;
   meta: string;
+  job_id?: string;
 }
 
 export function toSourceRecord(r: SourceSelectRow): SourceRecord {
@@ -97,6 +99,7 @@ export function toSourceRecord(r: SourceSelectRow): SourceRecord {
     createdAt: fromMs(r.created_ms),
     updatedAt: fromMs(r.updated_ms),
     meta: r.meta,
+    jobId: r.job_id ?? '',
   };
 }
 

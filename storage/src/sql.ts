@@ -41,7 +41,7 @@ const SOURCE_COLUMNS = `id, kind, display, live, status, error_code, error_messa
   toUnixTimestamp64Milli(epoch) AS epoch_ms,
   toUnixTimestamp64Milli(created_at) AS created_ms,
   toUnixTimestamp64Milli(updated_at) AS updated_ms,
-  meta`;
+  meta, job_id`;
 
 // FINAL merges replaced rows at read time; fine for a small entity table (clickhouse-notes.md §4).
 export function selectSource(id: string): SqlQuery {

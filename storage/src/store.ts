@@ -3,6 +3,10 @@ import { StoreError, isStoreError } from './errors.ts';
 import { MIGRATIONS, migrate } from './migrations.ts';
 import { createAudioMethods, insertAnalyzerRows } from './audio-store.ts';
 import { createPeopleMethods } from './people-store.ts';
+import { createGpuMethods } from './gpu-store.ts';
+import { createJobMethods } from './jobs-store.ts';
+import { createQueueMethods } from './queue-store.ts';
+import { createWorkerMethods } from './workers-store.ts';
 import type { DetectionSelectRow, SourceSelectRow, TrackSelectRow, WindowSelectRow } from './rows.ts';
 import {
   detectionRow,
@@ -192,6 +196,10 @@ export function createDriverStore(driver: Driver): Store {
       }),
     ...createPeopleMethods(driver, run),
     ...createAudioMethods(driver, run),
+    ...createJobMethods(driver, run),
+    ...createQueueMethods(driver, run),
+    ...createWorkerMethods(driver, run),
+    ...createGpuMethods(driver, run),
     insertAnalyzerRows: (table, rows) => insertAnalyzerRows(store, table, rows),
     close() {
       closing ??= (async () => {

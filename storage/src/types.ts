@@ -1,3 +1,7 @@
+import type { GpuStoreMethods } from './gpu-store.ts';
+import type { JobStoreMethods } from './jobs-store.ts';
+import type { QueueStoreMethods } from './queue-store.ts';
+import type { WorkerStoreMethods } from './workers-store.ts';
 import type { SourceKind } from '@aima/ingest';
 import type {
   AppearanceQuery,
@@ -50,6 +54,8 @@ export interface SourceRecord {
   readonly updatedAt: number;
   /** Free-form JSON string: fps, model id, media info, summary. */
   readonly meta: string;
+  /** The job this source belongs to ('' or absent: added on its own). */
+  readonly jobId?: string;
 }
 
 /** One analysis window (append-only). */
@@ -186,7 +192,7 @@ export interface RecordingUsage {
  * directory) and a ClickHouse server through @clickhouse/client (when CLICKHOUSE_URL is set). Both
  * run the same contract tests. All values are bound as query parameters, never spliced into SQL.
  */
-export interface Store {
+export interface Store extends JobStoreMethods, QueueStoreMethods, WorkerStoreMethods, GpuStoreMethods {
   readonly kind: 'embedded' | 'server';
   readonly closed: boolean;
   /** Applies pending versioned migrations; idempotent. */

@@ -76,6 +76,7 @@ export async function runAnalysisJob(deps: JobRuntime, opts: AnalysisJobOptions)
     epochMs,
     createdAt: epochMs,
     updatedAt: epochMs,
+    jobId: opts.jobId ?? '',
     meta: JSON.stringify({
       ...opts.meta,
       model: detector.spec.id,

@@ -61,6 +61,8 @@ export interface AnalysisJobOptions extends JobHooks {
   /** Live sources are recorded as fMP4 segments under this directory (omit: no recording). */
   readonly recordDir?: string;
   readonly segmentSeconds?: number;
+  /** The job this source belongs to (stored on the source row). */
+  readonly jobId?: string;
   /** Extra fields stored in the source row's meta. */
   readonly meta?: Readonly<Record<string, unknown>>;
   /** Detect faces and assign them to persons (default: on when the runtime has face models). */

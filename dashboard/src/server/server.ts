@@ -27,6 +27,9 @@ import { audioRoutes } from './routes/audio.ts';
 import { searchRoutes } from './routes/search.ts';
 import { speakerRoutes } from './routes/speakers.ts';
 import { analyzerRoutes } from './routes/analyzers.ts';
+import { gpuRoutes } from './routes/gpu.ts';
+import { jobRoutes } from './routes/jobs.ts';
+import { registerWorkerSocket, workerRoutes } from './routes/workers.ts';
 import { DEFAULT_VISIBILITY } from '../persons/queries.ts';
 import { documentVideoSocket, registerVideoSocket } from './routes/video.ts';
 import { createVideoSockets, type VideoSockets } from './video-socket.ts';
@@ -144,6 +147,9 @@ async function assemble(
     ...speakerRoutes({ manager: deps.manager, store: deps.store }),
     ...searchRoutes({ manager: deps.manager, store: deps.store }),
     ...analyzerRoutes({ defaultAnalyzers: deps.defaultAnalyzers ?? null }),
+    ...jobRoutes(deps),
+    ...workerRoutes(deps),
+    ...gpuRoutes(deps),
   ];
   document = buildOpenApi(routes, { version: API_VERSION });
   documentVideoSocket(document);
@@ -164,6 +170,7 @@ async function assemble(
 
   app.get('/api/v1/live', { websocket: true, config: { auth: 'session' } }, (socket) => hub.accept(socket));
   registerVideoSocket(app, { manager: deps.manager, sockets: video });
+  registerWorkerSocket(app, deps);
 
   // The plugin's types know OpenAPI 2 and 3.0 only; in static mode it serves whatever it is given.
   const specification = { document: document as unknown as StaticDocumentSpec['document'] };

@@ -5,7 +5,8 @@ import type { AnalysisEvent } from '@aima/inference';
 import { applyRetention } from '@aima/storage';
 import { DashboardError } from '../errors.ts';
 import { recordingsRoot as recordingsRootOf } from '../ui-dir.ts';
-import { makeSourceId, runAnalysisJob, type JobProgress, type LiveFrame } from '../jobs/analysis-job.ts';
+import { makeSourceId, type JobProgress, type LiveFrame } from '../jobs/analysis-job.ts';
+import { localExecutor, type Executor, type Placement } from './executor.ts';
 import type { SourceView } from '../protocol.ts';
 import type { Runtime } from '../runtime.ts';
 import { encodePreview } from './preview.ts';
@@ -21,6 +22,8 @@ import { median, toSourceView, toTrackView, type LiveConnection } from './views.
 
 export interface SourceManagerOptions {
   readonly runtime: Runtime;
+  /** Where analyses run (default: in this process on `runtime`). */
+  readonly executor?: Executor;
   readonly dataDir: string;
   /** Jobs analysed at once; more wait as 'pending' (default 4). */
   readonly maxConcurrent?: number;
@@ -42,6 +45,8 @@ interface Entry {
   readonly realtime: boolean;
   readonly priority: number;
   readonly analyzers: readonly string[] | null;
+  readonly jobId: string;
+  readonly placement: Placement;
   status: SourceView['status'];
   controller: AbortController;
   progress: JobProgress;
@@ -67,6 +72,7 @@ const STATS_EVERY_MS = 1000;
 /** Runs analysis jobs in the background and fans live results out (see SourceManager). */
 export function createSourceManager(opts: SourceManagerOptions): SourceManager {
   const { store } = opts.runtime;
+  const execute = opts.executor ?? localExecutor(opts.runtime);
   const maxConcurrent = Math.max(1, opts.maxConcurrent ?? 4);
   const entries = new Map<string, Entry>();
   const queue: Entry[] = [];
@@ -233,7 +239,9 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
     running++;
     e.status = 'running';
     changed(e);
-    void runAnalysisJob(opts.runtime, {
+    void execute({
+      placement: e.placement,
+      jobId: e.jobId,
       source: e.source,
       sourceId: e.id,
       fps: e.fps,
@@ -316,7 +324,7 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
       let resolveDone = (): void => undefined;
       const done = new Promise<void>((r) => (resolveDone = r));
       const e: Entry = {
-        id, source, fps: req.fps, realtime: req.realtime, priority: req.priority ?? 1, analyzers: req.analyzers ?? null, status: 'pending', controller: new AbortController(),
+        id, source, fps: req.fps, realtime: req.realtime, priority: req.priority ?? 1, analyzers: req.analyzers ?? null, jobId: req.jobId ?? '', placement: req.placement ?? { kind: 'any' }, status: 'pending', controller: new AbortController(),
         progress: { frames: 0, mediaMs: 0, totalMs: null, dropped: 0, buffered: 0 },
         recent: [], latencies: [], listeners: new Set(), counts: {}, trackIds: {}, encoding: false, lastChangeAt: 0,
         connection: source.live ? { state: 'connecting', reconnects: 0 } : null,
@@ -335,6 +343,7 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
         epochMs: now,
         createdAt: now,
         updatedAt: now,
+        jobId: req.jobId ?? '',
         meta: JSON.stringify({ fps: req.fps, realtime: req.realtime }),
       });
       queue.push(e);

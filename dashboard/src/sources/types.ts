@@ -1,3 +1,4 @@
+import type { Placement } from './executor.ts';
 import type { SourceRef } from '@aima/ingest';
 import type { ServerMessage, SourceView } from '../protocol.ts';
 
@@ -11,6 +12,10 @@ export interface AddSourceRequest {
   readonly id?: string;
   /** Analyzer ids to run (default: the runtime's default set). */
   readonly analyzers?: readonly string[];
+  /** The job this source belongs to. */
+  readonly jobId?: string;
+  /** Where it may run (default: anywhere). */
+  readonly placement?: Placement;
 }
 
 /** Live messages for one source (frame previews, windows, tracks). */

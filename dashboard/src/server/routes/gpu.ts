@@ -1,0 +1,7 @@
+import type { ServerDeps } from '../deps.ts';
+import type { ApiRoute } from '../route.ts';
+
+export function gpuRoutes(deps: ServerDeps): ApiRoute[] {
+  void deps;
+  return [];
+}
