@@ -99,7 +99,8 @@ export function toSourceRecord(r: SourceSelectRow): SourceRecord {
     createdAt: fromMs(r.created_ms),
     updatedAt: fromMs(r.updated_ms),
     meta: r.meta,
-    jobId: r.job_id ?? '',
+    // Absent rather than '' for sources added on their own, so a record reads back as it was written.
+    ...(r.job_id ? { jobId: r.job_id } : {}),
   };
 }
 
