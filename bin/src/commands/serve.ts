@@ -74,6 +74,9 @@ export async function serveCommand(argv: string[], ctx: CommandContext): Promise
     logger: { level: ctx.env.AIMA_LOG_LEVEL ?? 'warn' },
   });
   try {
+    // What a restart or crash cut off comes back before the first request is answered.
+    const resumed = await manager.recover();
+    if (resumed.length > 0) ctx.stderr.write(`aima: resumed ${resumed.length} interrupted source(s)\n`);
     try {
       await app.listen({ host, port });
     } catch (err) {

@@ -5,11 +5,13 @@ import type { AnalysisEvent } from '@aima/inference';
 import { applyRetention } from '@aima/storage';
 import { DashboardError } from '../errors.ts';
 import { recordingsRoot as recordingsRootOf } from '../ui-dir.ts';
-import { makeSourceId, type JobProgress, type LiveFrame } from '../jobs/analysis-job.ts';
+import { errorFields, makeSourceId, type JobProgress, type LiveFrame } from '../jobs/analysis-job.ts';
 import { localExecutor, type Executor, type Placement } from './executor.ts';
 import type { SourceView } from '../protocol.ts';
 import type { Runtime } from '../runtime.ts';
 import { encodePreview } from './preview.ts';
+import { createInputVault, type InputVault } from './inputs.ts';
+import { resumePlan } from './resume.ts';
 import type {
   AddSourceRequest,
   SourceChangeListener,
@@ -24,6 +26,8 @@ export interface SourceManagerOptions {
   readonly runtime: Runtime;
   /** Where analyses run (default: in this process on `runtime`). */
   readonly executor?: Executor;
+  /** Where the real inputs of redacted stream URLs are kept for restarts (default: under dataDir). */
+  readonly vault?: InputVault;
   readonly dataDir: string;
   /** Jobs analysed at once; more wait as 'pending' (default 4). */
   readonly maxConcurrent?: number;
@@ -47,6 +51,8 @@ interface Entry {
   readonly analyzers: readonly string[] | null;
   readonly jobId: string;
   readonly placement: Placement;
+  /** Times this source was resumed after an interrupted run (restart or crash). */
+  readonly resumes: number;
   status: SourceView['status'];
   controller: AbortController;
   progress: JobProgress;
@@ -73,6 +79,7 @@ const STATS_EVERY_MS = 1000;
 export function createSourceManager(opts: SourceManagerOptions): SourceManager {
   const { store } = opts.runtime;
   const execute = opts.executor ?? localExecutor(opts.runtime);
+  const vault = opts.vault ?? createInputVault(opts.dataDir);
   const maxConcurrent = Math.max(1, opts.maxConcurrent ?? 4);
   const entries = new Map<string, Entry>();
   const queue: Entry[] = [];
@@ -249,7 +256,7 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
       priority: e.priority,
       analyzers: e.analyzers,
       signal: e.controller.signal,
-      meta: { realtime: e.realtime },
+      meta: { realtime: e.realtime, priority: e.priority, requested: e.analyzers, resumes: e.resumes },
       onProgress: (p) => {
         e.progress = p;
         if (Date.now() - e.lastChangeAt >= STATS_EVERY_MS) changed(e);
@@ -311,6 +318,49 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
     if (path.resolve(file).startsWith(uploads)) await rm(file, { force: true });
   };
 
+  const admit = async (
+    req: AddSourceRequest & { readonly id: string },
+    source: SourceRef,
+    resumes: number,
+    createdAt = Date.now(),
+  ): Promise<SourceView> => {
+    const { id } = req;
+    let resolveDone = (): void => undefined;
+    const done = new Promise<void>((r) => (resolveDone = r));
+    const e: Entry = {
+      id, source, fps: req.fps, realtime: req.realtime, priority: req.priority ?? 1, analyzers: req.analyzers ?? null, jobId: req.jobId ?? '', placement: req.placement ?? { kind: 'any' }, resumes, status: 'pending', controller: new AbortController(),
+      progress: { frames: 0, mediaMs: 0, totalMs: null, dropped: 0, buffered: 0 },
+      recent: [], latencies: [], listeners: new Set(), counts: {}, trackIds: {}, encoding: false, lastChangeAt: 0,
+      connection: source.live ? { state: 'connecting', reconnects: 0 } : null,
+      done, resolveDone,
+    }; // prettier-ignore
+    entries.set(id, e);
+    await store.upsertSource({
+      id,
+      kind: source.kind,
+      display: source.display,
+      live: source.live,
+      status: 'pending',
+      errorCode: '',
+      errorMessage: '',
+      epochMs: Date.now(),
+      createdAt,
+      updatedAt: Date.now(),
+      jobId: req.jobId ?? '',
+      meta: JSON.stringify({
+        fps: req.fps,
+        realtime: req.realtime,
+        priority: e.priority,
+        requested: e.analyzers,
+        resumes,
+      }),
+    });
+    queue.push(e);
+    pump();
+    if (e.status === 'pending') changed(e);
+    return viewOf(e);
+  };
+
   return {
     async add(req: AddSourceRequest) {
       if (closed) throw new DashboardError('API_BAD_REQUEST', 'the server is shutting down');
@@ -321,35 +371,55 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
       if (entries.has(id) || (await store.getSource(id))) {
         throw new DashboardError('SOURCE_EXISTS', `a source with id '${id}' exists already`);
       }
-      let resolveDone = (): void => undefined;
-      const done = new Promise<void>((r) => (resolveDone = r));
-      const e: Entry = {
-        id, source, fps: req.fps, realtime: req.realtime, priority: req.priority ?? 1, analyzers: req.analyzers ?? null, jobId: req.jobId ?? '', placement: req.placement ?? { kind: 'any' }, status: 'pending', controller: new AbortController(),
-        progress: { frames: 0, mediaMs: 0, totalMs: null, dropped: 0, buffered: 0 },
-        recent: [], latencies: [], listeners: new Set(), counts: {}, trackIds: {}, encoding: false, lastChangeAt: 0,
-        connection: source.live ? { state: 'connecting', reconnects: 0 } : null,
-        done, resolveDone,
-      }; // prettier-ignore
-      entries.set(id, e);
-      const now = Date.now();
-      await store.upsertSource({
-        id,
-        kind: source.kind,
-        display: source.display,
-        live: source.live,
-        status: 'pending',
-        errorCode: '',
-        errorMessage: '',
-        epochMs: now,
-        createdAt: now,
-        updatedAt: now,
-        jobId: req.jobId ?? '',
-        meta: JSON.stringify({ fps: req.fps, realtime: req.realtime }),
-      });
-      queue.push(e);
-      pump();
-      if (e.status === 'pending') changed(e);
-      return viewOf(e);
+      if (source.kind !== 'file' && source.kind !== 'images')
+        await vault.set(id, source.input, source.display);
+      return admit({ ...req, id }, source, 0);
+    },
+    async recover() {
+      const recovered: SourceView[] = [];
+      for (const rec of await store.listSources()) {
+        if (entries.has(rec.id)) continue;
+        const plan = resumePlan(
+          rec,
+          rec.kind === 'file' || rec.kind === 'images' ? null : await vault.get(rec.id),
+        );
+        if (plan.action === 'leave') continue;
+        if (plan.action === 'fail') {
+          await store.upsertSource({
+            ...rec,
+            status: 'failed',
+            errorCode: plan.code,
+            errorMessage: plan.message,
+            updatedAt: Date.now(),
+          });
+          continue;
+        }
+        let source: SourceRef;
+        try {
+          source = parseSource(plan.input);
+        } catch (err) {
+          const { code, message } = errorFields(err);
+          await store.upsertSource({
+            ...rec,
+            status: 'failed',
+            errorCode: code,
+            errorMessage: message,
+            updatedAt: Date.now(),
+          });
+          continue;
+        }
+        // A file starts over: its partial results go first, so nothing is stored twice.
+        if (!source.live) await store.deleteSource(rec.id);
+        recovered.push(
+          await admit(
+            { ...plan.request, id: rec.id, input: plan.input },
+            source,
+            plan.resumes,
+            rec.createdAt,
+          ),
+        );
+      }
+      return recovered;
     },
     async list() {
       const rows = await store.listSources();
@@ -401,6 +471,7 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
         e.listeners.clear();
       }
       // Recording files go with their rows: list them before the rows are deleted.
+      await vault.delete(id);
       const segments = await store.listRecordings({ sourceId: id });
       await store.deleteSource(id);
       for (const seg of segments) {
@@ -454,12 +525,30 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
       closed = true;
       clearInterval(retentionTimer);
       await retentionRun;
+      // Work cut off by the shutdown (not stopped by a user) is marked so that the next start
+      // resumes it; a crash leaves 'running' rows, which recover() treats the same way.
+      const interrupted = [...entries.values()].filter(
+        (e) => e.status === 'pending' || e.status === 'running',
+      );
       for (const e of queue.splice(0)) {
         e.status = 'stopped';
         e.resolveDone();
       }
       for (const e of entries.values()) e.controller.abort();
       await Promise.all([...entries.values()].map((e) => e.done));
+      for (const e of interrupted) {
+        const rec = await store.getSource(e.id).catch(() => null);
+        if (!rec || rec.status === 'done' || rec.status === 'failed') continue;
+        await store
+          .upsertSource({
+            ...rec,
+            status: 'pending',
+            errorCode: 'SOURCE_INTERRUPTED',
+            errorMessage: 'interrupted by a shutdown; resumes when the server starts',
+            updatedAt: Date.now(),
+          })
+          .catch(() => undefined);
+      }
     },
   };
 }

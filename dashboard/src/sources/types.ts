@@ -53,6 +53,12 @@ export interface SourceManager {
   /** Validates the input (INGEST_FILE_NOT_FOUND, INGEST_UNSUPPORTED_URL, ...) and starts or queues the job. */
   add(req: AddSourceRequest): Promise<SourceView>;
   list(): Promise<SourceView[]>;
+  /**
+   * At start-up: resumes what a restart or crash cut off (sources the store says are pending or
+   * running): streams come back, files start over, sources of a job are failed as interrupted for
+   * their job to retry. Returns the resumed sources.
+   */
+  recover(): Promise<SourceView[]>;
   get(id: string): Promise<SourceView | null>;
   /** Stops a pending or running job (status → stopped); results so far are kept. SOURCE_NOT_FOUND if unknown. */
   stop(id: string): Promise<SourceView>;
