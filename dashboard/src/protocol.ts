@@ -43,6 +43,8 @@ export const SourceView = z.object({
   connection: z.enum(['connecting', 'live', 'stalled', 'reconnecting', 'failed', 'stopped']).nullable(),
   /** Reconnections since the job started (live sources). */
   reconnects: z.number().int(),
+  /** The job this source belongs to ('' when added on its own): every result traces back to it. */
+  jobId: z.string(),
 });
 export type SourceView = z.infer<typeof SourceView>;
 

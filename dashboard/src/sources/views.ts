@@ -66,6 +66,7 @@ export function toSourceView(
     stats: live ?? stored,
     connection: connection?.state ?? null,
     reconnects: connection?.reconnects ?? 0,
+    jobId: r.jobId ?? '',
   };
 }
 
