@@ -53,3 +53,14 @@ export type {
   LiveAudioOptions,
 } from './src/live/types.ts';
 export type { BackoffPolicy } from './src/live/backoff.ts';
+export { createSourceGuard } from './src/guard/guard.ts';
+export type {
+  SourceGuard,
+  SourceGuardOptions,
+  SourcePolicy,
+  CheckedSource,
+  CheckOptions,
+} from './src/guard/guard.ts';
+export { classifyAddress, parseAllowList, ALWAYS_REFUSED } from './src/guard/address.ts';
+export type { AddressCategory, AllowList } from './src/guard/address.ts';
+export { FORBIDDEN_TREES } from './src/guard/paths.ts';

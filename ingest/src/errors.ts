@@ -10,7 +10,9 @@ export type IngestErrorCode =
   | 'INGEST_UNREACHABLE'
   | 'INGEST_ABORTED'
   | 'INGEST_AUDIO_UNSUPPORTED'
-  | 'INGEST_AUDIO_DECODE_FAILED';
+  | 'INGEST_AUDIO_DECODE_FAILED'
+  | 'INGEST_SOURCE_BLOCKED'
+  | 'INGEST_PATH_OUTSIDE_ROOTS';
 
 /** HTTP status and CLI exit code for each code, in one place (exit codes: docs/conventions.md). */
 export const ingestErrorInfo: Readonly<Record<IngestErrorCode, { httpStatus: number; exitCode: number }>> =
@@ -26,6 +28,9 @@ export const ingestErrorInfo: Readonly<Record<IngestErrorCode, { httpStatus: num
     INGEST_ABORTED: { httpStatus: 499, exitCode: 130 },
     INGEST_AUDIO_UNSUPPORTED: { httpStatus: 422, exitCode: 4 },
     INGEST_AUDIO_DECODE_FAILED: { httpStatus: 422, exitCode: 4 },
+    // The source guard refused (policy, not bad input): 403, exit 2 like any refused value.
+    INGEST_SOURCE_BLOCKED: { httpStatus: 403, exitCode: 2 },
+    INGEST_PATH_OUTSIDE_ROOTS: { httpStatus: 403, exitCode: 2 },
   });
 
 /**

@@ -17,6 +17,8 @@ const WHAT: Readonly<Record<IngestErrorCode, string>> = {
   INGEST_ABORTED: 'aborted',
   INGEST_AUDIO_UNSUPPORTED: 'no decoder for the audio of',
   INGEST_AUDIO_DECODE_FAILED: 'audio could not be decoded from',
+  INGEST_SOURCE_BLOCKED: 'source refused:',
+  INGEST_PATH_OUTSIDE_ROOTS: 'path outside the media roots:',
 };
 
 /**

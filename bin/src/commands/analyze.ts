@@ -5,7 +5,7 @@ import { DEFAULT_DETECTOR_ID, parseAnalyzerList } from '@aima/inference';
 import type { AudioEventRecord, Store, TranscriptSegmentRecord } from '@aima/storage';
 import { loadConfig, parseFlags } from '../config.ts';
 import { CliError } from '../errors.ts';
-import { parseSource } from '@aima/ingest';
+import { createSourceGuard } from '@aima/ingest';
 import { ANALYZERS, makeSourceId, openRuntime, runAnalysisJob, type AnalysisSummary } from '@aima/dashboard';
 import { iso, mediaTime, toCsv, toTable, writeOutput } from '../output.ts';
 import { createProgress } from '../progress.ts';
@@ -91,7 +91,10 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
   const flags = parseFlags(flagsSchema, values);
   const config = loadConfig(ctx.env);
   const progress = createProgress(ctx.stderr, flags.progress ?? ctx.stderr.isTTY === true);
-  const source = parseSource(positionals[0]!);
+  // The user's own shell: paths stay unrestricted, but a URL still may not reach link-local (cloud
+  // metadata), multicast, unspecified or broadcast addresses unless AIMA_SOURCE_ALLOW lists them.
+  const guard = createSourceGuard({ policy: 'self-hosted', allow: config.sources.allow, mediaRoots: null });
+  const { source } = await guard.check(positionals[0]!);
   // An unknown analyzer is a usage error, found before any model is loaded.
   const chosen = flags.analyzers ? parseAnalyzerList(flags.analyzers) : config.analyzers;
   const plan = ANALYZERS.select(chosen);

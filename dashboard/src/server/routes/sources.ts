@@ -1,4 +1,5 @@
 // Sources: list, add (file path or stream URL), inspect, stop, delete.
+import type { SourceGuard } from '@aima/ingest';
 import { z } from 'zod';
 import { AddSourceBody, SourceView } from '../../protocol.ts';
 import type { SourceManager } from '../../sources/types.ts';
@@ -8,7 +9,8 @@ import { requireSource } from './guards.ts';
 
 const notFound = { description: 'Unknown source (SOURCE_NOT_FOUND)' };
 
-export function sourceRoutes(manager: SourceManager): ApiRoute[] {
+/** `guard` (ServerDeps.sourceGuard) vets each added source before the manager sees it. */
+export function sourceRoutes(manager: SourceManager, guard?: SourceGuard): ApiRoute[] {
   return [
     defineRoute(
       {
@@ -34,11 +36,17 @@ export function sourceRoutes(manager: SourceManager): ApiRoute[] {
         responses: {
           201: { description: 'Added; analysis runs in the background', schema: SourceView },
           400: { description: 'Invalid body or unsupported URL' },
+          403: {
+            description:
+              'Refused by the source guard: a blocked address (INGEST_SOURCE_BLOCKED) or a path outside the media roots (INGEST_PATH_OUTSIDE_ROOTS)',
+          },
           404: { description: 'File not found (INGEST_FILE_NOT_FOUND)' },
           409: { description: 'A source with this id exists (SOURCE_EXISTS)' },
         },
       },
       async ({ body }, _req, reply) => {
+        // Before the manager: a refused source is never stored, opened or connected to.
+        await guard?.check(body.input);
         const view = await manager.add(body);
         reply.status(201);
         return view;

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import type { SourceGuard } from '@aima/ingest';
 import { SourceView } from '../../protocol.ts';
 import type { SourceManager } from '../../sources/types.ts';
 import { defineRoute, type ApiRoute } from '../route.ts';
@@ -13,6 +14,8 @@ export interface UploadRouteOptions {
   readonly manager: SourceManager;
   readonly dataDir: string;
   readonly limitBytes: number;
+  /** Vets the saved file like any server path (the uploads directory is always a media root). */
+  readonly sourceGuard?: SourceGuard;
 }
 
 export function uploadRoutes(opts: UploadRouteOptions): ApiRoute[] {
@@ -31,6 +34,7 @@ export function uploadRoutes(opts: UploadRouteOptions): ApiRoute[] {
         bodyKind: 'binary',
         responses: {
           201: { description: 'Saved and added as a source', schema: SourceView },
+          403: { description: 'Refused by the source guard (INGEST_PATH_OUTSIDE_ROOTS)' },
           409: { description: 'A source with this id exists (SOURCE_EXISTS)' },
           413: { description: 'Larger than the upload limit (UPLOAD_TOO_LARGE)' },
           415: { description: 'Body is not application/octet-stream' },
@@ -45,6 +49,7 @@ export function uploadRoutes(opts: UploadRouteOptions): ApiRoute[] {
           declaredBytes: Number.isFinite(declared) ? declared : undefined,
         });
         try {
+          await opts.sourceGuard?.check(file);
           const view = await opts.manager.add({
             input: file,
             fps: query.fps,
