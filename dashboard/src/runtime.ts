@@ -23,7 +23,7 @@ import {
 import { ANALYZERS } from './analyzers/index.ts';
 import { createStore, type Store } from '@aima/storage';
 import type { FaceDeps } from './jobs/face-stage.ts';
-import { createPersonsService, type PersonThresholds } from './persons/service.ts';
+import { createPersonsService, type PersonsService, type PersonThresholds } from './persons/service.ts';
 
 /** What opening the analysis runtime needs; the CLI fills it from its parsed config. */
 export interface RuntimeOptions {
@@ -48,6 +48,15 @@ export interface RuntimeOptions {
   /** Faces → persons (default on). Model ids default to YuNet and MobileFaceNet. */
   /** Analyzer ids run when a job does not choose (AIMA_ANALYZERS); null: each analyzer's default. */
   readonly analyzers?: readonly string[] | null;
+  /**
+   * A store to use instead of opening one (a remote worker's proxy to the control plane's store);
+   * the caller owns it and closes it.
+   */
+  readonly store?: Store;
+  /** With `store`: the persons service faces use instead of one built on that store. */
+  readonly personsService?: PersonsService;
+  /** A model registry to use instead of one over modelsDir/cacheDir (a worker's, with its mirror). */
+  readonly models?: ModelRegistry;
   readonly faces?: {
     readonly enabled: boolean;
     readonly detectorId?: string | undefined;
@@ -106,7 +115,7 @@ export async function openStore(
  * opens the store, then loads the detector. Closes what it opened if a later step fails.
  */
 export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
-  const registry = createModelRegistry({ modelsDir: opts.modelsDir, cacheDir: opts.cacheDir });
+  const registry = opts.models ?? createModelRegistry({ modelsDir: opts.modelsDir, cacheDir: opts.cacheDir });
   // A bad AIMA_ANALYZERS fails here, before anything is opened.
   if (opts.analyzers) ANALYZERS.select(opts.analyzers);
   const model = isModelFile(opts.modelId)
@@ -134,7 +143,8 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
             }),
           ),
         );
-  const store = await openStore(opts);
+  const store = opts.store ?? (await openStore(opts));
+  const closeStore = (): Promise<void> => (opts.store ? Promise.resolve() : store.close());
   let detector: Detector;
   let faces: FaceDeps | null = null;
   try {
@@ -156,17 +166,19 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
         await detector.close();
         throw err;
       });
-      const persons = await createPersonsService(store, { thresholds: opts.faces?.thresholds }).catch(
-        async (err: unknown) => {
-          await analyzer.close();
-          await detector.close();
-          throw err;
-        },
-      );
+      const persons = await (
+        opts.personsService
+          ? Promise.resolve(opts.personsService)
+          : createPersonsService(store, { thresholds: opts.faces?.thresholds })
+      ).catch(async (err: unknown) => {
+        await analyzer.close();
+        await detector.close();
+        throw err;
+      });
       faces = { analyzer, persons };
     }
   } catch (err) {
-    await store.close();
+    await closeStore();
     throw err;
   }
   const scheduler = createScheduler({ detector });
@@ -220,7 +232,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await faces?.analyzer.close();
       await detector.close();
       for (const s of sessions.values()) await (await s.catch(() => null))?.close();
-      await store.close();
+      await closeStore();
     })());
   return {
     store,

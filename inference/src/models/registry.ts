@@ -29,6 +29,11 @@ export interface ModelRegistryOptions {
   readonly cacheDir?: string;
   readonly models?: readonly ModelSpec[];
   readonly fetchImpl?: typeof fetch;
+  /**
+   * A mirror tried before each model's upstream URL: `${mirror}/${id}` (a worker's control plane).
+   * The file is sha256-checked against the manifest either way.
+   */
+  readonly mirror?: string;
 }
 
 export interface ResolveOptions {
@@ -126,6 +131,24 @@ export function createModelRegistry(opts: ModelRegistryOptions = {}): ModelRegis
         return { spec, path: dest, origin: 'cache' };
       } catch {
         // A corrupt cached copy is replaced by a fresh download below.
+      }
+    }
+    if (opts.mirror) {
+      try {
+        await downloadVerified({
+          modelId: spec.id,
+          url: `${opts.mirror.replace(/\/+$/, '')}/${encodeURIComponent(spec.id)}`,
+          dest,
+          sha256: spec.sha256,
+          expectedBytes: spec.bytes,
+          onProgress: o.onProgress,
+          signal: o.signal,
+          fetchImpl: opts.fetchImpl,
+        });
+        return { spec, path: dest, origin: 'cache' };
+      } catch (err) {
+        // The mirror lacks it or sent a bad copy: the upstream URL is the fallback.
+        if (o.signal?.aborted) throw err;
       }
     }
     await downloadVerified({

@@ -1,0 +1,156 @@
+// A control plane with a worker hub on 127.0.0.1, and real `aima worker` child processes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { createKeyframes } from '../src/keyframes.ts';
+import { openRuntime, type Runtime } from '../src/runtime.ts';
+import { buildServer } from '../src/server/index.ts';
+import { localExecutor } from '../src/sources/executor.ts';
+import { createSourceManager } from '../src/sources/manager.ts';
+import type { SourceManager } from '../src/sources/types.ts';
+import { recordingsRoot } from '../src/ui-dir.ts';
+import { createWorkerHub, type WorkerHubInternal, type WorkerHubOptions } from '../src/workers/hub.ts';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const TOKEN = 'test-token-0123456789abcdef';
+
+export interface ControlPlane {
+  readonly dir: string;
+  readonly runtime: Runtime;
+  readonly hub: WorkerHubInternal;
+  readonly manager: SourceManager;
+  readonly app: FastifyInstance;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startControlPlane(
+  o: Partial<WorkerHubOptions> & { local?: boolean; faces?: boolean } = {},
+): Promise<ControlPlane> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'aima-workers-'));
+  const runtime = await openRuntime({
+    dataDir: dir,
+    modelsDir: process.env.AIMA_MODELS_DIR ?? null,
+    executionProvider: 'cpu',
+    offline: true,
+    modelId: 'yolox-nano',
+    faces: { enabled: o.faces ?? false },
+  });
+  const hub = createWorkerHub({
+    store: runtime.store,
+    models: runtime.models,
+    persons: runtime.faces?.persons ?? null,
+    heartbeatTimeoutMs: 3000,
+    reconnectGraceMs: 1500,
+    waitForWorkerMs: 20_000,
+    ...o,
+  });
+  const manager = createSourceManager({
+    runtime,
+    dataDir: dir,
+    executor: hub.executor(o.local === false ? null : localExecutor(runtime)),
+  });
+  const app = await buildServer({
+    manager,
+    store: runtime.store,
+    token: TOKEN,
+    dataDir: dir,
+    uiDir: null,
+    labels: runtime.detector.labels,
+    keyframe: createKeyframes(runtime.store, recordingsRoot(dir)),
+    workers: hub,
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = app.server.address();
+  const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  return {
+    dir,
+    runtime,
+    hub,
+    manager,
+    app,
+    url,
+    async close() {
+      await app.close();
+      await manager.close();
+      await hub.close();
+      await runtime.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface WorkerProcess {
+  readonly child: ChildProcess;
+  readonly joined: Promise<string>;
+  readonly exited: Promise<number | null>;
+  output(): string;
+  kill9(): void;
+  stop(): Promise<void>;
+}
+
+/** A real `aima worker` process (tsx via bin/aima), CPU only, models from AIMA_MODELS_DIR. */
+export function spawnWorker(
+  server: string,
+  token: string,
+  name: string,
+  env: Record<string, string> = {},
+): WorkerProcess {
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin/aima'), 'worker', '--server', server, '--token', token, '--name', name],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        AIMA_EP: 'cpu',
+        AIMA_OFFLINE: '1',
+        AIMA_FACES: 'off',
+        AIMA_WORKER_HEARTBEAT_MS: '500',
+        AIMA_DATA_DIR: path.join(os.tmpdir(), `aima-worker-data-${name}`),
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  const joined = new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = / as (w-\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', () => reject(new Error(`worker ${name} exited: ${out}`)));
+  });
+  joined.catch(() => undefined);
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return {
+    child,
+    joined,
+    exited,
+    output: () => out,
+    kill9: () => void child.kill('SIGKILL'),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export async function until<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  ms = 30_000,
+): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
