@@ -1,6 +1,6 @@
 // Routes of the tiny hash router: #/login, #/sources, #/live/:id, #/history[?source=id],
 // #/playback/:id[?ts=epoch ms], #/people, #/people/:id (a person's dossier),
-// #/search[?q=words&source=id&person=id] (words in transcripts).
+// #/search[?q=words&source=id&person=id] (words in transcripts), #/jobs, #/gpu.
 // Hash routes need no server fallback and survive reloads of the static build.
 
 export type Route =
@@ -11,6 +11,8 @@ export type Route =
   | { readonly name: 'playback'; readonly id: string; readonly ts: number | null }
   | { readonly name: 'people' }
   | { readonly name: 'person'; readonly id: string }
+  | { readonly name: 'jobs' }
+  | { readonly name: 'gpu' }
   | {
       readonly name: 'search';
       readonly q: string;
@@ -38,6 +40,10 @@ export function parseHash(hash: string): Route {
     }
     case 'people':
       return parts[1] ? { name: 'person', id: parts[1] } : { name: 'people' };
+    case 'jobs':
+      return { name: 'jobs' };
+    case 'gpu':
+      return { name: 'gpu' };
     case 'search':
       return {
         name: 'search',
@@ -66,6 +72,10 @@ export function href(route: Route): string {
       return '#/people';
     case 'person':
       return `#/people/${encodeURIComponent(route.id)}`;
+    case 'jobs':
+      return '#/jobs';
+    case 'gpu':
+      return '#/gpu';
     case 'search': {
       const q = new URLSearchParams();
       if (route.q) q.set('q', route.q);
