@@ -12,6 +12,7 @@ import { benchFacesPipeline } from './faces-pipeline.ts';
 import { benchAudio } from './audio.ts';
 import { benchAudioLive } from './audio-live.ts';
 import { benchAudioPipeline } from './audio-pipeline.ts';
+import { benchWorkerHop } from './worker-hop.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv.slice(2);
@@ -23,6 +24,7 @@ const suites: Record<string, () => Promise<Record<string, unknown>>> = {
   faces: benchFaces,
   audio: benchAudio,
   'audio-pipeline': benchAudioPipeline,
+  'worker-hop': benchWorkerHop,
   // About 1.5 minutes (AIMA_BENCH_AUDIO_LIVE_SECONDS, default 60, plus set-up).
   'audio-live': benchAudioLive,
   // 15 minutes by default (AIMA_SOAK_MINUTES): run alone with `npm run bench -- soak`.

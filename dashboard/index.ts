@@ -71,3 +71,70 @@ export {
   sessionValue,
 } from './src/server/index.ts';
 export type { ServerDeps, Keyframe } from './src/server/index.ts';
+// GPU pool and cost guard (issue 10, GPU-POOL)
+export { createGpuPool } from './src/gpu/pool.ts';
+export { openGpuKeyStore, gpuKeysFile, KEYED_PROVIDERS } from './src/gpu/keys.ts';
+export type { GpuKeyStore, KeyedProvider } from './src/gpu/keys.ts';
+export { keyedProviders } from './src/gpu/providers.ts';
+export type { ProviderFactory } from './src/gpu/providers.ts';
+export type {
+  GpuInstanceView,
+  GpuPool,
+  GpuPoolOptions,
+  GpuStats,
+  InstanceEnded,
+  LedgerEntry,
+  PoolWorkerHub,
+  PoolWorkerView,
+  ProviderSource,
+} from './src/gpu/types.ts';
+// Inference workers (issue 10, WORKER): the hub (control plane) and the `aima worker` agent.
+export {
+  createWorkerHub,
+  createWorkerAgent,
+  parseNvidiaSmi,
+  readGpu,
+  readStats,
+} from './src/workers/index.ts';
+export type {
+  WorkerHub,
+  WorkerHubOptions,
+  WorkerView,
+  WorkerAgent,
+  WorkerAgentOptions,
+  SourceGuardLike,
+} from './src/workers/index.ts';
+export { createJobService, isTransientFailure, loadThroughput } from './src/job-service/index.ts';
+export { JobView as JobViewSchema, EstimateView as EstimateViewSchema } from './src/job-service/index.ts';
+export type {
+  CreateJobRequest,
+  JobGpuPool,
+  JobPayload,
+  JobProvider,
+  JobService,
+  JobServiceOptions,
+  StartJobRequest,
+} from './src/job-service/index.ts';
+export type { JobView, EstimateView } from './src/job-service/schemas.ts';
+export {
+  openJobQueue,
+  createEmbeddedQueue,
+  createRedisQueue,
+  redactRedisUrl,
+  DEFAULT_LEASE_MS,
+  MAX_FINISHED,
+  MAX_PENDING,
+  MAX_PRIORITY,
+  MIN_PRIORITY,
+} from './src/queue/index.ts';
+export type {
+  JobQueue,
+  Lease,
+  QueueCounts,
+  QueueEntry,
+  EmbeddedQueueOptions,
+  RedisQueueOptions,
+} from './src/queue/index.ts';
+export { loadOrCreateInstallationId } from './src/gpu/installation.ts';
+export { localExecutor } from './src/sources/executor.ts';
+export type { Executor, ExecuteOptions, Placement } from './src/sources/executor.ts';

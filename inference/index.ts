@@ -268,3 +268,72 @@ export type {
   Vocabulary,
   VocabularyEvent,
 } from './src/audio/index.ts';
+
+// GPU provider clients (issue 10): inference/src/gpu (GPU-PROVIDERS)
+export type {
+  BootedProcess,
+  BootHook,
+  BootInstance,
+  CreateInstanceRequest,
+  GpuOffer,
+  GpuProvider,
+  HttpProviderOptions,
+  InstanceState,
+  ProviderInstance,
+  ProviderName,
+} from './src/gpu/provider.ts';
+export {
+  createLocalProvider,
+  createRunpodProvider,
+  createVastProvider,
+  RUNPOD_DEFAULT_BASE_URL,
+  runpodState,
+  VAST_DEFAULT_BASE_URL,
+  vastState,
+} from './src/gpu/index.ts';
+export type {
+  LocalProvider,
+  LocalProviderOptions,
+  RunpodProviderOptions,
+  VastProviderOptions,
+} from './src/gpu/index.ts';
+
+// The worker protocol (issue 10): inference/src/service (WORKER)
+export {
+  WORKER_PROTOCOL_VERSION,
+  WORKER_CLOSE,
+  WorkerCapabilities,
+  WorkerStats,
+  AssignmentInput,
+  WorkerMessage,
+  ServerMessage,
+} from './src/service/protocol.ts';
+export type { AssignMessage, RpcMessage, HelloMessage } from './src/service/protocol.ts';
+export {
+  encodeMessage,
+  decodeValue,
+  decodeWorkerMessage,
+  decodeServerMessage,
+  splitFrames,
+  createReassembler,
+} from './src/service/codec.ts';
+export type { Decoded, Reassembler } from './src/service/codec.ts';
+
+// GPU cost maths (issue 10): inference/src/gpu/ledger.ts, guard.ts (GPU-POOL)
+export {
+  amountUsd,
+  billedSeconds,
+  conservativeCost,
+  ledgerSlice,
+  sumLedger,
+  utcDayStart,
+} from './src/gpu/ledger.ts';
+export type { LedgerSlice, MeteredInstance } from './src/gpu/ledger.ts';
+export { dailyBudgetExceeded, decideInstance, decideStart, usd } from './src/gpu/guard.ts';
+export type {
+  GuardCode,
+  GuardDecision,
+  GuardTimings,
+  InstanceSnapshot,
+  StartCheck,
+} from './src/gpu/guard.ts';

@@ -7,6 +7,8 @@
 #   python3-gi + gir1.2-gst-rtsp-server-1.0    GStreamer RTSP test server (+ the plugins it needs)
 #   srt-tools                                  srt-live-transmit, the SRT test relay
 #   pocketsphinx + pocketsphinx-en-us          the download-free speech recogniser (asr analyzer)
+#   redis-server                               the Redis job-queue adapter's tests (started on 127.0.0.1)
+#   docker-compose                             validates docker-compose.yml (`config -q`; no daemon)
 # Without root or apt it says what is missing: ffmpeg then falls back to the copy bundled through
 # npm, and the tests that need a missing server are skipped with that reason.
 set -euo pipefail
@@ -21,6 +23,8 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v srt-live-transmit >/dev/null 2>&1 || missing+=(srt-tools)
 [ -x /usr/bin/pocketsphinx_continuous ] || missing+=(pocketsphinx)
 [ -d /usr/share/pocketsphinx/model/en-us/en-us ] || missing+=(pocketsphinx-en-us)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -71,3 +71,18 @@ export { ANALYZER_TABLES, isAnalyzerTable } from './src/audio-store.ts';
 export type { AnalyzerTable } from './src/audio-store.ts';
 export { TRANSCRIPT_FORMATS, formatTranscript, speakerNames } from './src/transcript-export.ts';
 export type { TranscriptExportOptions, TranscriptFormat } from './src/transcript-export.ts';
+export type { JobItemRecord, JobItemState, JobRecord, JobState, JobStoreMethods } from './src/jobs-store.ts';
+export type {
+  JoinTokenRecord,
+  ResultBatchRecord,
+  WorkerRecord,
+  WorkerStoreMethods,
+} from './src/workers-store.ts';
+export type {
+  GpuInstanceRecord,
+  GpuInstanceState,
+  GpuLedgerQuery,
+  GpuLedgerRecord,
+  GpuStoreMethods,
+} from './src/gpu-store.ts';
+export type { QueueEntryRecord, QueueEntryState, QueueStoreMethods } from './src/queue-store.ts';

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseAnalyzerList } from '@aima/inference';
+import { parseAllowList, type SourcePolicy } from '@aima/ingest';
 import { CliError } from './errors.ts';
 
 const envSchema = z.object({
@@ -9,6 +10,11 @@ const envSchema = z.object({
   AIMA_MODELS_DIR: z.string().min(1).optional(),
   AIMA_CACHE_DIR: z.string().min(1).optional(),
   CLICKHOUSE_URL: z.string().url().optional(),
+  REDIS_URL: z
+    .string()
+    .url()
+    .refine((u) => /^rediss?:\/\//.test(u), 'must be a redis:// or rediss:// URL')
+    .optional(),
   AIMA_EP: z.enum(['auto', 'cpu', 'cuda', 'tensorrt']).default('auto'),
   AIMA_THREADS: z.coerce.number().int().positive().optional(),
   AIMA_OFFLINE: z.enum(['0', '1', 'true', 'false']).optional(),
@@ -25,6 +31,28 @@ const envSchema = z.object({
   AIMA_PERSON_UNSURE: z.coerce.number().min(-1).max(1).optional(),
   AIMA_PERSONS_MIN_SCREEN_S: z.coerce.number().min(0).default(4),
   AIMA_PERSONS_MIN_SHARE: z.coerce.number().min(0).max(1).default(0.1),
+  AIMA_SOURCE_POLICY: z.enum(['self-hosted', 'public-only']).default('self-hosted'),
+  AIMA_SOURCE_ALLOW: z
+    .string()
+    .superRefine((s, ctx) => {
+      try {
+        parseAllowList(s.split(','));
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .optional(),
+  AIMA_MEDIA_ROOTS: z.string().optional(),
+  // GPU pool (issue 10). Keys are secrets: never echoed (see loadConfig's error) nor enumerable.
+  RUNPOD_API_KEY: z.string().min(8).optional(),
+  VAST_API_KEY: z.string().min(8).optional(),
+  AIMA_INSTALLATION_ID: z
+    .string()
+    .regex(/^[a-z0-9]{1,32}$/, 'lowercase letters and digits, at most 32')
+    .optional(),
+  AIMA_WORKER_IMAGE: z.string().min(1).default('ghcr.io/aima/aima-worker:latest'),
+  AIMA_GPU_DAILY_BUDGET_USD: z.coerce.number().min(0).optional(),
+  AIMA_PUBLIC_URL: z.string().url().optional(),
   AIMA_ANALYZERS: z
     .string()
     .regex(/^[a-z0-9, -]+$/, 'comma-separated analyzer ids (see aima analyzers list)')
@@ -37,6 +65,8 @@ export interface AppConfig {
   readonly modelsDir: string | null;
   readonly cacheDir: string | undefined;
   readonly clickhouseUrl: string | undefined;
+  /** REDIS_URL: the job queue runs on Redis (several processes); unset, it is embedded in the store. */
+  readonly redisUrl: string | undefined;
   readonly executionProvider: 'auto' | 'cpu' | 'cuda' | 'tensorrt';
   readonly threads: number | undefined;
   /** Never download models (AIMA_OFFLINE=1): a missing model is an error. */
@@ -61,6 +91,26 @@ export interface AppConfig {
   readonly persons: { readonly minScreenMs: number; readonly minShare: number };
   /** Analyzers a job runs when it does not choose (AIMA_ANALYZERS); null: each analyzer's default. */
   readonly analyzers: readonly string[] | null;
+  /**
+   * GPU pool. `keys` (RUNPOD_API_KEY, VAST_API_KEY) is a non-enumerable property: printing or
+   * logging the config never shows it. installationId null: generated once in the data dir.
+   */
+  readonly gpu: {
+    readonly installationId: string | null;
+    readonly workerImage: string;
+    readonly dailyBudgetUsd: number | null;
+    /** The control plane URL rented workers connect to (AIMA_PUBLIC_URL); null: none, no rented GPUs. */
+    readonly publicUrl: string | null;
+    readonly keys: { readonly runpod: string | undefined; readonly vastai: string | undefined };
+  };
+  /** The source guard of `aima serve` (AIMA_SOURCE_POLICY, AIMA_SOURCE_ALLOW, AIMA_MEDIA_ROOTS). */
+  readonly sources: {
+    readonly policy: SourcePolicy;
+    /** CIDRs/IPs an admin allow-listed (validated). */
+    readonly allow: readonly string[];
+    /** Absolute. The uploads directory always comes first: the server writes there itself. */
+    readonly mediaRoots: readonly string[];
+  };
 }
 
 export function defaultDataDir(): string {
@@ -83,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     modelsDir: e.AIMA_MODELS_DIR ? path.resolve(e.AIMA_MODELS_DIR) : null,
     cacheDir: e.AIMA_CACHE_DIR,
     clickhouseUrl: e.CLICKHOUSE_URL,
+    redisUrl: e.REDIS_URL,
     executionProvider: e.AIMA_EP,
     threads: e.AIMA_THREADS,
     offline: e.AIMA_OFFLINE === '1' || e.AIMA_OFFLINE === 'true',
@@ -108,7 +159,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       minShare: e.AIMA_PERSONS_MIN_SHARE,
     }),
     analyzers: e.AIMA_ANALYZERS ? Object.freeze(parseAnalyzerList(e.AIMA_ANALYZERS)) : null,
+    gpu: Object.freeze(
+      Object.defineProperty(
+        {
+          installationId: e.AIMA_INSTALLATION_ID ?? null,
+          workerImage: e.AIMA_WORKER_IMAGE,
+          dailyBudgetUsd: e.AIMA_GPU_DAILY_BUDGET_USD ?? null,
+          publicUrl: e.AIMA_PUBLIC_URL ?? null,
+        },
+        'keys',
+        { value: Object.freeze({ runpod: e.RUNPOD_API_KEY, vastai: e.VAST_API_KEY }), enumerable: false },
+      ) as AppConfig['gpu'],
+    ),
+    sources: Object.freeze({
+      policy: e.AIMA_SOURCE_POLICY,
+      allow: Object.freeze(
+        (e.AIMA_SOURCE_ALLOW ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+      ),
+      mediaRoots: mediaRoots(path.resolve(e.AIMA_DATA_DIR ?? defaultDataDir()), e.AIMA_MEDIA_ROOTS),
+    }),
   });
+}
+
+/**
+ * AIMA_MEDIA_ROOTS (colon-separated; `~` is the home directory, relative entries are taken from the
+ * start directory), by default the start directory and the home directory; uploads always first.
+ */
+function mediaRoots(dataDir: string, env: string | undefined): readonly string[] {
+  const home = os.homedir();
+  const given = env
+    ?.split(':')
+    .filter((r) => r.trim() !== '')
+    .map((r) => (r === '~' || r.startsWith('~/') ? path.join(home, r.slice(1)) : r));
+  const roots = [path.join(dataDir, 'uploads'), ...(given ?? [process.cwd(), home])];
+  return Object.freeze([...new Set(roots.map((r) => path.resolve(r)))]);
 }
 
 /** An optional time flag: ISO-8601 or epoch ms, parsed to epoch ms. */

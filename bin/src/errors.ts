@@ -1,6 +1,13 @@
 /** Stable codes of the CLI itself. Never reuse or rename a code. */
 export type CliErrorCode =
-  'CLI_USAGE' | 'CLI_UNKNOWN_COMMAND' | 'CLI_BAD_VALUE' | 'CLI_NOT_FOUND' | 'CLI_OUTPUT_FAILED';
+  | 'CLI_USAGE'
+  | 'CLI_UNKNOWN_COMMAND'
+  | 'CLI_BAD_VALUE'
+  | 'CLI_NOT_FOUND'
+  | 'CLI_OUTPUT_FAILED'
+  | 'CLI_SERVER_UNREACHABLE'
+  | 'CLI_SERVER_ERROR'
+  | 'CLI_NO_TOKEN';
 
 const info: Readonly<Record<CliErrorCode, { httpStatus: number; exitCode: number }>> = {
   CLI_USAGE: { httpStatus: 400, exitCode: 2 },
@@ -8,6 +15,9 @@ const info: Readonly<Record<CliErrorCode, { httpStatus: number; exitCode: number
   CLI_BAD_VALUE: { httpStatus: 400, exitCode: 2 },
   CLI_NOT_FOUND: { httpStatus: 404, exitCode: 3 },
   CLI_OUTPUT_FAILED: { httpStatus: 500, exitCode: 1 },
+  CLI_SERVER_UNREACHABLE: { httpStatus: 502, exitCode: 5 },
+  CLI_SERVER_ERROR: { httpStatus: 502, exitCode: 1 },
+  CLI_NO_TOKEN: { httpStatus: 401, exitCode: 2 },
 };
 
 export class CliError extends Error {

@@ -3,9 +3,22 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as ffmpegListen from '../../test-support/servers/ffmpeg-listen.ts';
-import type { StreamServer } from '../../test-support/servers/types.ts';
-import { MODELS_DIR, ROOT, VTEST } from './cli-helpers.ts';
+import { MEDIA_DIR, MODELS_DIR, ROOT, VTEST } from './cli-helpers.ts';
+
+/** What this test uses of test-support's ffmpeg listen server (a real HTTP stream on 127.0.0.1). */
+interface ListenServer {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+interface ListenModule {
+  missing(): string | null;
+  start(o: { protocol: 'http' | 'rtmp' }): Promise<ListenServer>;
+}
+// Imported by URL: test-support belongs to the ingest and dashboard projects, and a static import
+// from bin's project trips tsc -b over whose declaration output it is (as in bench/audio-live.ts).
+const ffmpegListen = (await import(
+  new URL('../../test-support/servers/ffmpeg-listen.ts', import.meta.url).href
+)) as ListenModule;
 
 interface View {
   id: string;
@@ -26,6 +39,7 @@ function startServe(
       AIMA_MODELS_DIR: MODELS_DIR,
       AIMA_EP: 'cpu',
       AIMA_OFFLINE: '1',
+      AIMA_MEDIA_ROOTS: MEDIA_DIR,
       AIMA_TOKEN: 'restart-test-token',
     },
   });
@@ -61,7 +75,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60
 
 describe.skipIf(ffmpegListen.missing() !== null)('aima serve after kill -9', () => {
   let tmp: string;
-  let stream: StreamServer;
+  let stream: ListenServer;
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'aima-restart-'));
     stream = await ffmpegListen.start({ protocol: 'http' });
@@ -130,7 +144,8 @@ describe.skipIf(ffmpegListen.missing() !== null)('aima serve after kill -9', () 
       );
       // A source the user stopped stays stopped across restarts.
       expect(
-        (await fetch(`${third.url}/api/v1/sources/cam/stop`, { method: 'POST', headers: auth, body: '{}' })).status,
+        (await fetch(`${third.url}/api/v1/sources/cam/stop`, { method: 'POST', headers: auth, body: '{}' }))
+          .status,
       ).toBeLessThan(300);
     } finally {
       const exited = new Promise<void>((r) => third.child.on('exit', () => r()));

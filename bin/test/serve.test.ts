@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODELS_DIR, ROOT, VTEST } from './cli-helpers.ts';
+import { MEDIA_DIR, MODELS_DIR, ROOT, VTEST } from './cli-helpers.ts';
 
 let tmp: string;
 
@@ -25,6 +25,7 @@ function startServe(
       AIMA_MODELS_DIR: MODELS_DIR,
       AIMA_EP: 'cpu',
       AIMA_OFFLINE: '1',
+      AIMA_MEDIA_ROOTS: MEDIA_DIR,
       ...env,
     },
   });
@@ -70,7 +71,9 @@ describe('aima serve', () => {
     });
     expect(added.status).toBe(201);
     // a realtime analysis is running (ffmpeg child alive) when we ask the server to stop
-    await new Promise((r) => setTimeout(r, 1500));
+    for (let t0 = Date.now(); ffmpegChildren(first.child.pid!) === 0 && Date.now() - t0 < 30_000;) {
+      await new Promise((r) => setTimeout(r, 250));
+    }
     expect(ffmpegChildren(first.child.pid!)).toBeGreaterThan(0);
     const exited = new Promise<number | null>((r) => first.child.on('exit', (code) => r(code)));
     first.child.kill('SIGTERM');

@@ -13,7 +13,41 @@ export type DashboardErrorCode =
   | 'APPEARANCE_NOT_FOUND'
   | 'PERSON_CONFLICT'
   | 'FACES_DISABLED'
-  | 'SPEAKER_NOT_FOUND';
+  | 'SPEAKER_NOT_FOUND'
+  | 'GPU_UNAVAILABLE'
+  | 'GPU_PROVIDER_NOT_CONFIGURED'
+  | 'GPU_NO_OFFER'
+  | 'GPU_BOOT_TIMEOUT'
+  | 'GPU_BUDGET_EXCEEDED'
+  | 'GPU_DAILY_BUDGET_EXCEEDED'
+  | 'GPU_INSTANCE_LOST'
+  | 'GPU_IDLE_TIMEOUT'
+  | 'GPU_STOPPED'
+  | 'GPU_POOL_CLOSED'
+  | 'GPU_ORPHAN'
+  | 'QUEUE_UNAVAILABLE'
+  | 'QUEUE_LEASE_LOST'
+  | 'QUEUE_FULL'
+  | 'QUEUE_INVALID'
+  | 'WORKER_TOKEN_INVALID'
+  | 'WORKER_NOT_FOUND'
+  | 'WORKER_UNAVAILABLE'
+  | 'WORKER_LOST'
+  | 'WORKER_RPC_REFUSED'
+  | 'WORKER_STALE_ATTEMPT'
+  | 'WORKER_PROTOCOL'
+  | 'WORKER_SOURCE_REFUSED'
+  | 'WORKER_FILE_DENIED'
+  | 'WORKER_FAILED'
+  | 'JOB_NOT_FOUND'
+  | 'JOB_BAD_STATE'
+  | 'JOB_MEDIA_MISSING'
+  | 'JOB_BUDGET_REQUIRED'
+  | 'JOB_BUDGET_INVALID'
+  | 'JOB_GPU_UNAVAILABLE'
+  | 'JOB_NO_OFFER'
+  | 'JOB_ITEMS_FAILED'
+  | 'SOURCE_INTERRUPTED';
 
 export const dashboardErrorInfo: Readonly<
   Record<DashboardErrorCode, { httpStatus: number; exitCode: number }>
@@ -32,6 +66,40 @@ export const dashboardErrorInfo: Readonly<
   PERSON_CONFLICT: { httpStatus: 409, exitCode: 2 },
   FACES_DISABLED: { httpStatus: 409, exitCode: 2 },
   SPEAKER_NOT_FOUND: { httpStatus: 404, exitCode: 3 },
+  GPU_UNAVAILABLE: { httpStatus: 503, exitCode: 1 },
+  GPU_PROVIDER_NOT_CONFIGURED: { httpStatus: 409, exitCode: 2 },
+  GPU_NO_OFFER: { httpStatus: 503, exitCode: 7 },
+  GPU_BOOT_TIMEOUT: { httpStatus: 504, exitCode: 7 },
+  GPU_BUDGET_EXCEEDED: { httpStatus: 402, exitCode: 7 },
+  GPU_DAILY_BUDGET_EXCEEDED: { httpStatus: 402, exitCode: 7 },
+  GPU_INSTANCE_LOST: { httpStatus: 502, exitCode: 7 },
+  GPU_IDLE_TIMEOUT: { httpStatus: 409, exitCode: 7 },
+  GPU_STOPPED: { httpStatus: 409, exitCode: 7 },
+  GPU_POOL_CLOSED: { httpStatus: 503, exitCode: 1 },
+  GPU_ORPHAN: { httpStatus: 409, exitCode: 7 },
+  QUEUE_UNAVAILABLE: { httpStatus: 503, exitCode: 1 },
+  QUEUE_LEASE_LOST: { httpStatus: 409, exitCode: 1 },
+  QUEUE_FULL: { httpStatus: 503, exitCode: 1 },
+  QUEUE_INVALID: { httpStatus: 400, exitCode: 2 },
+  WORKER_TOKEN_INVALID: { httpStatus: 401, exitCode: 2 },
+  WORKER_NOT_FOUND: { httpStatus: 404, exitCode: 3 },
+  WORKER_UNAVAILABLE: { httpStatus: 503, exitCode: 5 },
+  WORKER_LOST: { httpStatus: 503, exitCode: 5 },
+  WORKER_RPC_REFUSED: { httpStatus: 403, exitCode: 2 },
+  WORKER_STALE_ATTEMPT: { httpStatus: 409, exitCode: 2 },
+  WORKER_PROTOCOL: { httpStatus: 400, exitCode: 2 },
+  WORKER_SOURCE_REFUSED: { httpStatus: 403, exitCode: 2 },
+  WORKER_FILE_DENIED: { httpStatus: 403, exitCode: 2 },
+  WORKER_FAILED: { httpStatus: 500, exitCode: 1 },
+  JOB_NOT_FOUND: { httpStatus: 404, exitCode: 3 },
+  JOB_BAD_STATE: { httpStatus: 409, exitCode: 2 },
+  JOB_MEDIA_MISSING: { httpStatus: 400, exitCode: 2 },
+  JOB_BUDGET_REQUIRED: { httpStatus: 400, exitCode: 2 },
+  JOB_BUDGET_INVALID: { httpStatus: 400, exitCode: 2 },
+  JOB_GPU_UNAVAILABLE: { httpStatus: 409, exitCode: 2 },
+  JOB_NO_OFFER: { httpStatus: 409, exitCode: 2 },
+  JOB_ITEMS_FAILED: { httpStatus: 422, exitCode: 4 },
+  SOURCE_INTERRUPTED: { httpStatus: 409, exitCode: 1 },
 });
 
 export class DashboardError extends Error {

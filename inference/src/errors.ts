@@ -11,7 +11,19 @@ export type InferenceErrorCode =
   | 'INFER_UNKNOWN_CLASS'
   | 'INFER_BAD_CONFIG'
   | 'INFER_UNKNOWN_ANALYZER'
-  | 'INFER_ANALYZER_FAILED';
+  | 'INFER_ANALYZER_FAILED'
+  // GPU provider clients (issue 10)
+  | 'GPU_PROVIDER_AUTH'
+  | 'GPU_NO_CAPACITY'
+  | 'GPU_INSUFFICIENT_FUNDS'
+  | 'GPU_RATE_LIMITED'
+  | 'GPU_PROVIDER_ERROR'
+  | 'GPU_PROVIDER_UNREACHABLE'
+  | 'GPU_PROVIDER_BAD_REQUEST'
+  | 'GPU_OFFER_GONE'
+  | 'GPU_OFFER_UNKNOWN'
+  | 'GPU_PRICE_ABOVE_CAP'
+  | 'GPU_ABORTED';
 
 /** HTTP status and CLI exit code for each code, in one place. */
 export const inferenceErrorInfo: Readonly<
@@ -29,6 +41,17 @@ export const inferenceErrorInfo: Readonly<
   INFER_BAD_CONFIG: { httpStatus: 400, exitCode: 2 },
   INFER_UNKNOWN_ANALYZER: { httpStatus: 400, exitCode: 2 },
   INFER_ANALYZER_FAILED: { httpStatus: 500, exitCode: 1 },
+  GPU_PROVIDER_AUTH: { httpStatus: 502, exitCode: 7 },
+  GPU_NO_CAPACITY: { httpStatus: 503, exitCode: 7 },
+  GPU_INSUFFICIENT_FUNDS: { httpStatus: 402, exitCode: 7 },
+  GPU_RATE_LIMITED: { httpStatus: 503, exitCode: 7 },
+  GPU_PROVIDER_ERROR: { httpStatus: 502, exitCode: 7 },
+  GPU_PROVIDER_UNREACHABLE: { httpStatus: 502, exitCode: 7 },
+  GPU_PROVIDER_BAD_REQUEST: { httpStatus: 502, exitCode: 7 },
+  GPU_OFFER_GONE: { httpStatus: 409, exitCode: 7 },
+  GPU_OFFER_UNKNOWN: { httpStatus: 404, exitCode: 7 },
+  GPU_PRICE_ABOVE_CAP: { httpStatus: 409, exitCode: 7 },
+  GPU_ABORTED: { httpStatus: 499, exitCode: 1 },
 });
 
 export class InferenceError extends Error {

@@ -34,6 +34,7 @@ export type TableName =
   | 'jobs'
   | 'job_items'
   | 'queue_entries'
+  | 'queue_groups'
   | 'workers'
   | 'join_tokens'
   | 'result_batches'

@@ -1,8 +1,12 @@
+import type { SourceGuard } from '@aima/ingest';
 import type { Store } from '@aima/storage';
+import type { JobService } from '../job-service/types.ts';
+import type { GpuPool } from '../gpu/types.ts';
 import type { PersonsService } from '../persons/service.ts';
 import type { PersonVisibility } from '../persons/queries.ts';
 import type { SourceManager } from '../sources/types.ts';
 import type { VideoInput } from '../video/args.ts';
+import type { WorkerHub } from '../workers/types.ts';
 
 /** A JPEG of one moment of a source, for thumbnails and the history view. */
 export interface Keyframe {
@@ -46,6 +50,17 @@ export interface ServerDeps {
   readonly personVisibility?: PersonVisibility;
   /** Analyzers sources run when they do not choose (AIMA_ANALYZERS); null: each analyzer's default. */
   readonly defaultAnalyzers?: readonly string[] | null;
+  /**
+   * Checks every source an API client adds (addresses, media roots) before anything connects or
+   * opens; omitted: no checks (tests, and the user's own CLI).
+   */
+  readonly sourceGuard?: SourceGuard;
+  /** Jobs (batches of media through the queue); omitted: no /api/v1/jobs routes. */
+  readonly jobs?: JobService;
+  /** The GPU pool and its provider keys (omitted: the GPU endpoints answer 503 GPU_UNAVAILABLE). */
+  readonly gpu?: GpuPool;
+  /** Inference workers (join tokens, the workers' socket, their files and models); omitted: none. */
+  readonly workers?: WorkerHub;
   /** Fastify/pino logger options; false (default) logs nothing. */
   readonly logger?: boolean | Record<string, unknown>;
 }

@@ -119,11 +119,12 @@ async function assemble(
   const routes: ApiRoute[] = [
     ...systemRoutes({ registry: metrics.registry, openapi: () => document }),
     ...authRoutes(auth),
-    ...sourceRoutes(deps.manager),
+    ...sourceRoutes(deps.manager, deps.sourceGuard),
     ...uploadRoutes({
       manager: deps.manager,
       dataDir: deps.dataDir,
       limitBytes: deps.uploadLimitBytes ?? DEFAULT_UPLOAD_LIMIT_BYTES,
+      sourceGuard: deps.sourceGuard,
     }),
     ...historyRoutes({
       manager: deps.manager,
