@@ -246,11 +246,16 @@ for (const provider of ['runpod', 'vastai'] as const) {
         expect(seconds).toBe(Math.ceil(((billed.endedAt ?? 0) - (billed.startedAt ?? 0)) / 1000));
         expect(usd).toBeCloseTo(emu.billedUsd(billed.id), 12);
         expect(usd).toBeLessThanOrEqual(1);
-        // The job shows the cost it had when it drained (the last seconds until the terminate
-        // landed come after): never more than the ledger.
-        const shown = await api<JobView>('GET', `/api/v1/jobs/${job.id}`);
-        expect(shown.costUsd).toBeGreaterThan(0);
-        expect(shown.costUsd).toBeLessThanOrEqual(usd + 1e-12);
+        // Once the terminate is confirmed the job's cost is read again: it equals the ledger.
+        const shown = await until(
+          async () => {
+            const v = await api<JobView>('GET', `/api/v1/jobs/${job.id}`);
+            return Math.abs(v.costUsd - usd) < 1e-9 ? v : undefined;
+          },
+          10_000,
+          'the job cost to match the ledger',
+        );
+        expect(shown.costUsd).toBeCloseTo(usd, 9);
       } finally {
         clearInterval(ticker);
         await app.close();

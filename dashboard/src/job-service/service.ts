@@ -45,7 +45,16 @@ export function createJobService(opts: JobServiceOptions): JobService {
   // there any more. Paused with the code, so the user decides whether to rent again.
   const unsubscribeEnded = opts.gpu?.onInstanceEnded?.((e) => {
     const st = jobs.get(e.jobId);
-    if (!st || e.code === '' || st.job.instanceId !== e.instanceId) return;
+    if (!st || st.job.instanceId !== e.instanceId) return;
+    if (e.code === '') {
+      // A normal end after the job drained: its last seconds (until terminate was confirmed) are in
+      // the ledger now, after the job's cost was last read. Read once more, so cost matches the ledger.
+      void (async () => {
+        const cost = await opts.gpu?.jobCost?.(e.jobId).catch(() => null);
+        if (typeof cost === 'number' && cost !== st.job.costUsd) await core.saveJob(st, { costUsd: cost });
+      })().catch(() => undefined);
+      return;
+    }
     if (st.job.state !== 'queued' && st.job.state !== 'running') return;
     void service.pause(e.jobId, `${e.code}: ${e.reason}`).catch(() => undefined);
   });
