@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,5 +35,43 @@ export function aima(
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
     });
+  });
+}
+
+export interface ServeProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** The URL it printed, without the trailing slash. */
+  readonly url: string;
+  /** Everything it printed so far (stdout and stderr). */
+  out(): string;
+}
+
+/** Starts the real `aima serve` on a free port (CPU, offline, media roots at ../shared/media). */
+export function startServe(dataDir: string, env: Record<string, string> = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/aima'), 'serve', '--port', '0'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      AIMA_DATA_DIR: dataDir,
+      AIMA_MODELS_DIR: MODELS_DIR,
+      AIMA_EP: 'cpu',
+      AIMA_OFFLINE: '1',
+      AIMA_MEDIA_ROOTS: MEDIA_DIR,
+      ...env,
+    },
+  });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 60_000);
+    child.stdout.on('data', () => {
+      const m = /AIMA dashboard on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1]!.replace(/\/$/, ''), out: () => out });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
   });
 }

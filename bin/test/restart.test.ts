@@ -1,9 +1,10 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEDIA_DIR, MODELS_DIR, ROOT, VTEST } from './cli-helpers.ts';
+import { startServe as serve, VTEST } from './cli-helpers.ts';
+
+const startServe = (dataDir: string) => serve(dataDir, { AIMA_TOKEN: 'restart-test-token' });
 
 /** What this test uses of test-support's ffmpeg listen server (a real HTTP stream on 127.0.0.1). */
 interface ListenServer {
@@ -26,37 +27,6 @@ interface View {
   errorCode?: string;
   stats: { framesAnalysed: number };
   display?: string;
-}
-
-function startServe(
-  dataDir: string,
-): Promise<{ child: ChildProcessWithoutNullStreams; url: string; out: () => string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/aima'), 'serve', '--port', '0'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      AIMA_DATA_DIR: dataDir,
-      AIMA_MODELS_DIR: MODELS_DIR,
-      AIMA_EP: 'cpu',
-      AIMA_OFFLINE: '1',
-      AIMA_MEDIA_ROOTS: MEDIA_DIR,
-      AIMA_TOKEN: 'restart-test-token',
-    },
-  });
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 60_000);
-    child.stdout.on('data', () => {
-      const m = /AIMA dashboard on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]!.replace(/\/$/, ''), out: () => out });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
-  });
 }
 
 const auth = { authorization: 'Bearer restart-test-token', 'content-type': 'application/json' };

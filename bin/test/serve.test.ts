@@ -1,9 +1,9 @@
-import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEDIA_DIR, MODELS_DIR, ROOT, VTEST } from './cli-helpers.ts';
+import { startServe, VTEST } from './cli-helpers.ts';
 
 let tmp: string;
 
@@ -11,39 +11,6 @@ beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'aima-serve-'));
 });
 afterAll(() => rm(tmp, { recursive: true, force: true }));
-
-/** Starts `aima serve` on a free port and resolves with the URL it printed. */
-function startServe(
-  dataDir: string,
-  env: Record<string, string> = {},
-): Promise<{ child: ChildProcessWithoutNullStreams; url: string; out: () => string }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/aima'), 'serve', '--port', '0'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      AIMA_DATA_DIR: dataDir,
-      AIMA_MODELS_DIR: MODELS_DIR,
-      AIMA_EP: 'cpu',
-      AIMA_OFFLINE: '1',
-      AIMA_MEDIA_ROOTS: MEDIA_DIR,
-      ...env,
-    },
-  });
-  let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 60_000);
-    child.stdout.on('data', () => {
-      const m = /AIMA dashboard on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]!.replace(/\/$/, ''), out: () => out });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
-  });
-}
 
 function ffmpegChildren(pid: number): number {
   const out = execFileSync('ps', ['-eo', 'ppid=,comm=']).toString();
