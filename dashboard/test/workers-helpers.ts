@@ -1,5 +1,6 @@
 // A control plane with a worker hub on 127.0.0.1, and real `aima worker` child processes.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,7 +93,11 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-/** A real `aima worker` process (tsx via bin/aima), CPU only, models from AIMA_MODELS_DIR. */
+/**
+ * A real `aima worker` process (tsx via bin/aima), CPU only, models from AIMA_MODELS_DIR. Its data
+ * directory (where it keeps its worker key) is a fresh one unless `env.AIMA_DATA_DIR` names one;
+ * an empty `token` starts it without --token (a rejoin with the stored key).
+ */
 export function spawnWorker(
   server: string,
   token: string,
@@ -101,7 +106,15 @@ export function spawnWorker(
 ): WorkerProcess {
   const child = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin/aima'), 'worker', '--server', server, '--token', token, '--name', name],
+    [
+      path.join(ROOT, 'bin/aima'),
+      'worker',
+      '--server',
+      server,
+      ...(token ? ['--token', token] : []),
+      '--name',
+      name,
+    ],
     {
       cwd: ROOT,
       env: {
@@ -110,7 +123,8 @@ export function spawnWorker(
         AIMA_OFFLINE: '1',
         AIMA_FACES: 'off',
         AIMA_WORKER_HEARTBEAT_MS: '500',
-        AIMA_DATA_DIR: path.join(os.tmpdir(), `aima-worker-data-${name}`),
+        AIMA_JOIN_TOKEN: '',
+        AIMA_DATA_DIR: env.AIMA_DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), `aima-worker-data-${name}-`)),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

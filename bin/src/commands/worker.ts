@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,12 +14,13 @@ import type { CommandContext } from './context.ts';
 
 export const workerUsage =
   'usage: aima worker --server URL --token JOIN_TOKEN [--name NAME] [--analyzers a,b] [--model ID] [--rented]\n' +
-  '       (or AIMA_SERVER_URL, AIMA_JOIN_TOKEN; AIMA_WORKER_RENTED=1 on a rented GPU box)\n' +
+  '       (or AIMA_SERVER_URL, AIMA_JOIN_TOKEN; AIMA_WORKER_RENTED=1 on a rented GPU box;\n' +
+  '       a worker that joined once rejoins without --token: its key is in AIMA_DATA_DIR)\n' +
   '       aima worker token [--server URL] [--ttl SECONDS] [--instance ID] [--rented] [--json]';
 
 const runFlags = z.object({
   server: z.string().url(),
-  token: z.string().min(16),
+  token: z.string().min(16).optional(),
   name: z.string().min(1).max(200).default(os.hostname()),
   analyzers: z.string().optional(),
   model: z.string().default(DEFAULT_DETECTOR_ID),
@@ -53,15 +55,21 @@ export async function workerCommand(argv: string[], ctx: CommandContext): Promis
   });
   // A rented box's image gets both from the GPU pool in its environment.
   const server = values.server ?? ctx.env.AIMA_SERVER_URL;
-  const token = values.token ?? ctx.env.AIMA_JOIN_TOKEN;
-  if (!server || !token) throw new CliError('CLI_USAGE', workerUsage);
+  const token = values.token ?? (ctx.env.AIMA_JOIN_TOKEN || undefined);
+  if (!server) throw new CliError('CLI_USAGE', workerUsage);
   const flags = parseFlags(runFlags, { ...values, server, token });
   const config = loadConfig(ctx.env);
+  const keyFile = path.join(config.dataDir, 'worker-key.json');
+  const saved = await readWorkerKey(keyFile, flags.server);
+  if (!flags.token && !saved) throw new CliError('CLI_USAGE', workerUsage);
   const rented = flags.rented || ctx.env.AIMA_WORKER_RENTED === '1';
   const chosen = flags.analyzers ? parseAnalyzerList(flags.analyzers) : config.analyzers;
   const agent = createWorkerAgent({
     server: flags.server,
     token: flags.token,
+    // A restarted worker rejoins as itself with the key of its last welcome (the token is tried
+    // after it only if the control plane no longer knows the key).
+    workerKey: saved?.workerKey,
     name: flags.name,
     capabilities: await capabilities(config, chosen, flags.model),
     rented,
@@ -94,13 +102,61 @@ export async function workerCommand(argv: string[], ctx: CommandContext): Promis
   const onAbort = (): void => void agent.close();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   try {
-    const { workerId } = await agent.joined;
+    const { workerId, workerKey } = await agent.joined;
+    if (saved?.workerId !== workerId || saved.workerKey !== workerKey) {
+      // Not fatal: the worker runs; only a restart of it would need a new token.
+      await writeWorkerKey(config.dataDir, keyFile, {
+        server: serverId(flags.server),
+        workerId,
+        workerKey,
+      }).catch((err: unknown) =>
+        ctx.stderr.write(
+          `aima worker: cannot save the worker key to ${keyFile} (${(err as Error).message}); a restart needs a new token\n`,
+        ),
+      );
+    }
     ctx.stdout.write(`aima worker ${flags.name} joined ${new URL(flags.server).origin} as ${workerId}\n`);
     await agent.finished;
     return 0;
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     await agent.close();
+  }
+}
+
+/** The control plane a key belongs to: its URL without credentials, query or trailing slash. */
+function serverId(raw: string): string {
+  const u = new URL(raw);
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+}
+
+const KeyFile = z.object({ server: z.string(), workerId: z.string(), workerKey: z.string().min(16) });
+type KeyFile = z.infer<typeof KeyFile>;
+
+/** The key of this data directory's last welcome, if it was for this server. */
+async function readWorkerKey(file: string, server: string): Promise<KeyFile | null> {
+  const text = await readFile(file, 'utf8').catch(() => null);
+  if (text === null) return null;
+  let parsed: ReturnType<typeof KeyFile.safeParse>;
+  try {
+    parsed = KeyFile.safeParse(JSON.parse(text));
+  } catch {
+    return null;
+  }
+  return parsed.success && parsed.data.server === serverId(server) ? parsed.data : null;
+}
+
+/** The key is a credential: 0600 in a 0700 folder, written whole or not at all (tmp + rename). */
+async function writeWorkerKey(dir: string, file: string, k: KeyFile): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, JSON.stringify(k) + '\n', { mode: 0o600, flag: 'wx' });
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
   }
 }
 

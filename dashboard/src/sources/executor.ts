@@ -1,4 +1,5 @@
 import { runAnalysisJob, type AnalysisJobOptions, type AnalysisSummary } from '../jobs/analysis-job.ts';
+import type { LiveDetection, LiveFace } from '../protocol.ts';
 import type { JobRuntime } from '../runtime.ts';
 
 /**
@@ -12,8 +13,41 @@ export type Placement =
   | { readonly kind: 'workers' }
   | { readonly kind: 'instance'; readonly instanceId: string };
 
+/** Whether anyone watches a source's live view (the source manager's subscribers). */
+export interface WatchState {
+  readonly watched: boolean;
+  /** Called on every change of `watched`; returns the unsubscribe. */
+  onChange(l: (watched: boolean) => void): () => void;
+}
+
+/**
+ * A live preview made elsewhere (a remote worker): the JPEG already encoded, boxes in source
+ * pixels. `receivedAt` is the worker's wall clock when its ffmpeg handed the frame over.
+ */
+export interface RemotePreview {
+  readonly seq: number;
+  readonly ts: number;
+  readonly ptsMs: number;
+  readonly receivedAt: number;
+  readonly width: number;
+  readonly height: number;
+  readonly sourceWidth: number;
+  readonly sourceHeight: number;
+  /** base64 JPEG of the analysed frame (width x height). */
+  readonly jpeg: string;
+  readonly detections: readonly LiveDetection[];
+  readonly faces: readonly LiveFace[];
+}
+
 export interface ExecuteOptions extends AnalysisJobOptions {
   readonly placement?: Placement;
+  /**
+   * Remote runs: previews cross the network only while the source is watched. In-process runs
+   * ignore this and call onFrame with the pixels (the manager encodes).
+   */
+  readonly watch?: WatchState;
+  /** Remote runs: a preview the worker encoded (only while `watch` says watched). */
+  readonly onPreview?: (p: RemotePreview) => void;
 }
 
 /**

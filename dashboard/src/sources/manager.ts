@@ -6,7 +6,7 @@ import { applyRetention } from '@aima/storage';
 import { DashboardError } from '../errors.ts';
 import { recordingsRoot as recordingsRootOf } from '../ui-dir.ts';
 import { errorFields, makeSourceId, type JobProgress, type LiveFrame } from '../jobs/analysis-job.ts';
-import { localExecutor, type Executor, type Placement } from './executor.ts';
+import { localExecutor, type Executor, type Placement, type RemotePreview } from './executor.ts';
 import type { SourceView } from '../protocol.ts';
 import type { Runtime } from '../runtime.ts';
 import { encodePreview } from './preview.ts';
@@ -66,6 +66,8 @@ interface Entry {
   trackIds: Record<string, Set<number>>;
   /** Preview encodes in flight: at most one; a frame arriving meanwhile gets no preview. */
   encoding: boolean;
+  /** Told when listeners go from none to some and back (remote runs send previews only then). */
+  readonly watchers: Set<(watched: boolean) => void>;
   lastChangeAt: number;
   /** Live sources: the connection's state and last error. */
   connection: LiveConnection | null;
@@ -242,6 +244,20 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
       });
   };
 
+  // A remote worker encoded this preview already: it becomes the same live message.
+  const onPreview = (e: Entry, p: RemotePreview): void => {
+    if (e.listeners.size === 0) return;
+    deliver(e, {
+      type: 'frame',
+      sourceId: e.id,
+      ...p,
+      sentAt: performance.timeOrigin + performance.now(),
+      detections: [...p.detections],
+      faces: [...p.faces],
+      skipped: 0,
+    });
+  };
+
   const start = (e: Entry): void => {
     running++;
     e.status = 'running';
@@ -263,6 +279,16 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
       },
       onEvent: (ev) => onEvent(e, ev),
       onFrame: (f) => onFrame(e, f),
+      watch: {
+        get watched() {
+          return e.listeners.size > 0;
+        },
+        onChange(l) {
+          e.watchers.add(l);
+          return () => void e.watchers.delete(l);
+        },
+      },
+      onPreview: (p) => onPreview(e, p),
       recordDir: e.source.live ? recordingsRoot : undefined,
       segmentSeconds: opts.segmentSeconds,
       onLiveState: (c) => {
@@ -330,7 +356,7 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
     const e: Entry = {
       id, source, fps: req.fps, realtime: req.realtime, priority: req.priority ?? 1, analyzers: req.analyzers ?? null, jobId: req.jobId ?? '', placement: req.placement ?? { kind: 'any' }, resumes, status: 'pending', controller: new AbortController(),
       progress: { frames: 0, mediaMs: 0, totalMs: null, dropped: 0, buffered: 0 },
-      recent: [], latencies: [], listeners: new Set(), counts: {}, trackIds: {}, encoding: false, lastChangeAt: 0,
+      recent: [], latencies: [], listeners: new Set(), counts: {}, trackIds: {}, encoding: false, watchers: new Set(), lastChangeAt: 0,
       connection: source.live ? { state: 'connecting', reconnects: 0 } : null,
       done, resolveDone,
     }; // prettier-ignore
@@ -486,8 +512,14 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
     subscribe(id, listener) {
       const e = entries.get(id);
       if (!e) throw new DashboardError('SOURCE_NOT_FOUND', `no live source with id '${id}'`);
+      const before = e.listeners.size;
       e.listeners.add(listener);
-      return () => void e.listeners.delete(listener);
+      if (before === 0 && e.listeners.size > 0) for (const w of e.watchers) safe(w, true);
+      return () => {
+        if (e.listeners.delete(listener) && e.listeners.size === 0) {
+          for (const w of e.watchers) safe(w, false);
+        }
+      };
     },
     onChange(listener) {
       changeListeners.add(listener);

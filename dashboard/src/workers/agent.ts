@@ -19,7 +19,7 @@ import type { PersonsService } from '../persons/service.ts';
 import type { Runtime } from '../runtime.ts';
 import type { SourceGuardLike } from './hub.ts';
 import { remotePersons, remoteStore } from './proxies.ts';
-import { runAssignmentJob } from './assignment.ts';
+import { runAssignmentJob, type SendClass } from './assignment.ts';
 import { createRpcClient } from './rpc-client.ts';
 import { MAX_FRAME_BYTES } from './socket.ts';
 import { readStats } from './system.ts';
@@ -62,26 +62,44 @@ export interface WorkerAgent {
   readonly running: number;
   /** Live events dropped because the socket was backed up (overflow policy: drop and count). */
   readonly droppedEvents: number;
+  /** Previews not sent because the socket was backed up (dropped first, at a lower mark). */
+  readonly droppedPreviews: number;
   close(): Promise<void>;
 }
 
 /** Live events wait in the socket buffer up to this; beyond it they are dropped (and counted). */
 const EVENT_BUFFER_BYTES = 1024 * 1024;
+/** Previews go out only while less than this waits: they are the first thing dropped. */
+const PREVIEW_BUFFER_BYTES = 256 * 1024;
+
+/**
+ * The worker socket's overflow policy: with `buffered` bytes waiting, may a message of this class
+ * still be queued? Previews stop first, live events and progress next; control messages (store
+ * calls, done, failed) always go, and the control plane's heartbeat watchdog covers a dead peer.
+ */
+export function mayQueue(cls: SendClass, buffered: number): boolean {
+  if (cls === 'preview') return buffered <= PREVIEW_BUFFER_BYTES;
+  if (cls === 'event') return buffered <= EVENT_BUFFER_BYTES;
+  return true;
+}
+
 const FATAL = new Set<number>([WORKER_CLOSE.version, WORKER_CLOSE.auth, WORKER_CLOSE.disconnected]);
 
 /** `aima worker`: joins a control plane and runs the analysis jobs it assigns (see hub.ts). */
 export function createWorkerAgent(opts: WorkerAgentOptions): WorkerAgent {
   const wsUrl = new URL('/api/v1/workers/connect', opts.server.replace(/^http/, 'ws')).href;
-  const running = new Map<string, { attempt: number; ac: AbortController }>();
+  const running = new Map<string, { attempt: number; ac: AbortController; watched: boolean }>();
   /** done/failed that could not be sent yet: they go out after the next welcome. */
   const finals = new Map<string, WorkerMessage>();
   let socket: WebSocket | null = null;
   let workerKey = opts.workerKey ?? '';
   let runtime: Promise<Runtime> | null = null;
   let closing = false;
+  let welcomed = false;
   let partId = 0;
   let delay = opts.reconnectMs ?? 500;
   let dropped = 0;
+  let droppedPreviews = 0;
   let heartbeat: NodeJS.Timeout | null = null;
   let retry: NodeJS.Timeout | null = null;
   let joinedOk: (v: { workerId: string; workerKey: string }) => void = () => undefined;
@@ -94,12 +112,37 @@ export function createWorkerAgent(opts: WorkerAgentOptions): WorkerAgent {
   joined.catch(() => undefined);
   const finished = new Promise<void>((r) => (finish = r));
   const log = opts.log ?? (() => undefined);
+  // What messages may say about the server: no credentials, no path.
+  const where = new URL(opts.server).origin;
+  const refusal = (code: number, why: string, usedKey: boolean, cause: string): DashboardError => {
+    if (code === WORKER_CLOSE.version) {
+      return new DashboardError('WORKER_PROTOCOL', `the control plane refused this worker: ${why}`);
+    }
+    if (code === WORKER_CLOSE.auth && usedKey) {
+      return new DashboardError(
+        'WORKER_TOKEN_INVALID',
+        `the control plane at ${where} no longer knows this worker's key: mint a new join token ` +
+          '(`aima worker token`) and start the worker with --token',
+      );
+    }
+    if (code === WORKER_CLOSE.auth) {
+      return new DashboardError('WORKER_TOKEN_INVALID', `the control plane refused this worker: ${why}`);
+    }
+    if (code === WORKER_CLOSE.disconnected) {
+      return new DashboardError('WORKER_UNAVAILABLE', `the control plane disconnected this worker: ${why}`);
+    }
+    return new DashboardError(
+      'WORKER_UNAVAILABLE',
+      `cannot reach the control plane at ${where} (${cause || `code ${code}`})`,
+    );
+  };
 
-  const send = (msg: WorkerMessage, droppable = false): boolean => {
+  const send = (msg: WorkerMessage, cls: SendClass = 'control'): boolean => {
     const ws = socket;
     if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-    if (droppable && ws.bufferedAmount > EVENT_BUFFER_BYTES) {
-      dropped++;
+    if (!mayQueue(cls, ws.bufferedAmount)) {
+      if (cls === 'preview') droppedPreviews++;
+      else dropped++;
       return true;
     }
     for (const f of splitFrames(encodeMessage(msg), MAX_FRAME_BYTES, ++partId)) ws.send(f);
@@ -130,6 +173,7 @@ export function createWorkerAgent(opts: WorkerAgentOptions): WorkerAgent {
     switch (msg.type) {
       case 'welcome': {
         workerKey = msg.workerKey;
+        welcomed = true;
         delay = opts.reconnectMs ?? 500;
         joinedOk({ workerId: msg.workerId, workerKey });
         void openRuntime().catch((err: unknown) => log(`runtime failed: ${errorFields(err).message}`));
@@ -144,6 +188,11 @@ export function createWorkerAgent(opts: WorkerAgentOptions): WorkerAgent {
       case 'cancel':
         running.get(msg.assignmentId)?.ac.abort();
         return;
+      case 'watch': {
+        const r = running.get(msg.assignmentId);
+        if (r) r.watched = msg.on;
+        return;
+      }
       case 'rpc-result':
         rpc.settle(msg.id, msg);
         return;
@@ -152,7 +201,7 @@ export function createWorkerAgent(opts: WorkerAgentOptions): WorkerAgent {
 
   const beat = async (): Promise<void> => {
     const stats = await readStats(running.size);
-    send({ type: 'heartbeat', stats }, true);
+    send({ type: 'heartbeat', stats }, 'event');
   };
 
   const connect = (): void => {
@@ -160,13 +209,16 @@ export function createWorkerAgent(opts: WorkerAgentOptions): WorkerAgent {
     const parts = createReassembler(64 * 1024 * 1024);
     const ws = new WebSocket(wsUrl, { maxPayload: 1024 * 1024 });
     socket = ws;
+    let helloKey = '';
     ws.on('open', () => {
+      helloKey = workerKey;
       const hello: WorkerMessage = {
         type: 'hello',
         protocol: WORKER_PROTOCOL_VERSION,
         ...(workerKey ? { workerKey } : { token: opts.token ?? '' }),
         name: opts.name,
-        capabilities: opts.capabilities,
+        // This agent understands `watch` (protocol.ts: additions within v1 are announced).
+        capabilities: { ...opts.capabilities, previews: true },
         running: [...running].map(([assignmentId, r]) => ({ assignmentId, attempt: r.attempt })),
       };
       send(hello);
@@ -178,18 +230,29 @@ export function createWorkerAgent(opts: WorkerAgentOptions): WorkerAgent {
       if (d.ok) onMessage(d.msg);
       else ws.close(WORKER_CLOSE.protocol, d.reason.slice(0, 120));
     });
-    ws.on('error', (err) => log(`connection error: ${err.message}`));
+    let opened = false;
+    let cause = '';
+    ws.on('open', () => (opened = true));
+    ws.on('error', (err) => {
+      // ECONNREFUSED, ENOTFOUND, a TLS code, or "Unexpected server response: 404"; never the URL.
+      cause = (err as { code?: string }).code ?? err.message;
+      log(`connection error: ${err.message}`);
+    });
     ws.on('close', (code, reason) => {
       if (socket === ws) socket = null;
       const why = String(reason) || `code ${code}`;
       if (closing) return;
-      // Refusals are final; anything else (server not up yet, a blip) is retried with backoff.
-      if (FATAL.has(code)) {
-        const err = new DashboardError(
-          'WORKER_TOKEN_INVALID',
-          `the control plane refused this worker: ${why}`,
-        );
-        if (code === WORKER_CLOSE.version) Object.assign(err, { code: 'WORKER_PROTOCOL' });
+      const usedKey = helloKey !== '';
+      // A stored key the control plane no longer knows: the join token (if given) is tried next.
+      if (code === WORKER_CLOSE.auth && usedKey && opts.token && !welcomed) {
+        log('the control plane does not know the stored worker key; joining with the token');
+        workerKey = '';
+        connect();
+        return;
+      }
+      // Refusals are final; anything else (a blip after joining) is retried with backoff.
+      if (FATAL.has(code) || (!opened && !welcomed)) {
+        const err = refusal(code, why, usedKey, cause);
         joinedFail(err);
         log(err.message);
         void closeOnce();
@@ -202,10 +265,11 @@ export function createWorkerAgent(opts: WorkerAgentOptions): WorkerAgent {
   };
 
   const runAssignment = async (a: AssignMessage): Promise<void> => {
-    const ac = new AbortController();
-    running.set(a.assignmentId, { attempt: a.attempt, ac });
+    const r = { attempt: a.attempt, ac: new AbortController(), watched: false };
+    running.set(a.assignmentId, r);
     try {
-      final(await runAssignmentJob({ ...opts, rpc, send, runtime: openRuntime }, a, ac.signal));
+      const env = { ...opts, rpc, send, runtime: openRuntime };
+      final(await runAssignmentJob(env, a, r.ac.signal, () => r.watched));
     } finally {
       running.delete(a.assignmentId);
     }
@@ -242,6 +306,9 @@ export function createWorkerAgent(opts: WorkerAgentOptions): WorkerAgent {
     },
     get droppedEvents() {
       return dropped;
+    },
+    get droppedPreviews() {
+      return droppedPreviews;
     },
     close: closeOnce,
   };

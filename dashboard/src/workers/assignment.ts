@@ -4,6 +4,7 @@ import { DashboardError } from '../errors.ts';
 import { errorFields, runAnalysisJob } from '../jobs/analysis-job.ts';
 import type { JobRuntime, Runtime } from '../runtime.ts';
 import { fetchToTemp, type FetchedFile } from './fetch-file.ts';
+import { previewSender } from './preview.ts';
 import type { SourceGuardLike } from './hub.ts';
 import { remotePersons, remoteStore, type ProxyContext } from './proxies.ts';
 import type { RpcClient } from './rpc-client.ts';
@@ -13,10 +14,16 @@ export interface AssignmentEnv {
   readonly rented?: boolean;
   readonly guard?: SourceGuardLike | null;
   readonly rpc: RpcClient;
-  /** Sends a message; `droppable` ones (live events, progress) may be dropped under backpressure. */
-  readonly send: (msg: WorkerMessage, droppable?: boolean) => boolean;
+  /**
+   * Sends a message. Under backpressure previews are dropped first, then live events and progress;
+   * control messages (store calls, done, failed) always go.
+   */
+  readonly send: (msg: WorkerMessage, cls?: SendClass) => boolean;
   readonly runtime: () => Promise<Runtime>;
 }
+
+/** What a message may be dropped for: never (control), a backed-up socket (event), or sooner (preview). */
+export type SendClass = 'control' | 'event' | 'preview';
 
 type Final = Extract<WorkerMessage, { type: 'done' | 'failed' }>;
 type EventKind = Extract<WorkerMessage, { type: 'event' }>['kind'];
@@ -31,14 +38,16 @@ export async function runAssignmentJob(
   env: AssignmentEnv,
   a: AssignMessage,
   signal: AbortSignal,
+  watched: () => boolean = () => false,
 ): Promise<Final> {
   const ctx: ProxyContext = { assignmentId: a.assignmentId, attempt: a.attempt, seq: 0 };
   let fetched: FetchedFile | null = null;
   let lastProgress = 0;
   const event = (kind: EventKind, data: unknown, analyzer?: string): void => {
     const sentAt = performance.timeOrigin + performance.now();
-    env.send({ type: 'event', assignmentId: a.assignmentId, kind, data, analyzer, sentAt }, true);
+    env.send({ type: 'event', assignmentId: a.assignmentId, kind, data, analyzer, sentAt }, 'event');
   };
+  const preview = previewSender(env, a.assignmentId, watched);
   try {
     const rt = await env.runtime();
     let source: SourceRef;
@@ -79,8 +88,9 @@ export async function runAssignmentJob(
         const now = Date.now();
         if (now - lastProgress < 250) return;
         lastProgress = now;
-        env.send({ type: 'progress', assignmentId: a.assignmentId, progress: p }, true);
+        env.send({ type: 'progress', assignmentId: a.assignmentId, progress: p }, 'event');
       },
+      onFrame: preview,
       onEvent: (e) => event('analysis', e),
       onLiveState: (c) => event('live-state', c),
       onAnalyzerLive: (analyzer, m) => event('analyzer-live', m, analyzer),

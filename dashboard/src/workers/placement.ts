@@ -154,6 +154,16 @@ async function runRemote(
     maxAttempts: opts.maxAttempts,
     meta: opts.meta ? { ...opts.meta } : undefined,
   });
+  // Previews cross the network only while someone watches, and only to workers that know `watch`.
+  const watch = opts.watch;
+  const unwatch =
+    watch && s.capabilities.previews
+      ? watch.onChange((on) => {
+          const w = core.sessions.get(a.workerId);
+          if (w) core.send(w, { type: 'watch', assignmentId: id, on });
+        })
+      : null;
+  if (unwatch && watch?.watched) core.send(s, { type: 'watch', assignmentId: id, on: true });
   core.changed(s);
   try {
     return await done;
@@ -167,6 +177,7 @@ async function runRemote(
     }
     throw err;
   } finally {
+    unwatch?.();
     if (a.stream) onStream();
     opts.signal?.removeEventListener('abort', onAbort);
     if (a.lostTimer) clearTimeout(a.lostTimer);

@@ -12,6 +12,7 @@ import {
 } from '@aima/inference';
 import type { WebSocket } from 'ws';
 import type { AnalysisSummary, JobProgress } from '../jobs/analysis-job.ts';
+import type { LiveFace } from '../protocol.ts';
 import type { ExecuteOptions } from '../sources/executor.ts';
 import type { HubCore, Session } from './hub.ts';
 import { newSecret, sha256Hex } from './secrets.ts';
@@ -173,6 +174,10 @@ function reattach(core: HubCore, s: Session, running: HelloMessage['running']): 
     if (theirs.get(a.id) === a.attempt) {
       if (a.lostTimer) clearTimeout(a.lostTimer);
       a.lostTimer = null;
+      // A watch change while it was away was not delivered: it gets the state now.
+      if (s.capabilities.previews && a.opts.watch) {
+        core.send(s, { type: 'watch', assignmentId: a.id, on: a.opts.watch.watched });
+      }
     } else core.lose(a, `worker ${s.name} came back without assignment ${a.id}`);
   }
   for (const id of theirs.keys()) {
@@ -206,6 +211,11 @@ function handle(core: HubCore, s: Session, msg: WorkerMessage): void {
       core.opts.onHopLatency?.(performance.timeOrigin + performance.now() - msg.sentAt);
       dispatchEvent(o, msg);
       return;
+    case 'frame': {
+      const { type: _t, assignmentId: _a, faces, ...p } = msg;
+      o.onPreview?.({ ...p, faces: faces as LiveFace[] });
+      return;
+    }
     case 'done':
       a.settled = true;
       a.resolve(msg.summary as AnalysisSummary);

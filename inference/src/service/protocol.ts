@@ -5,6 +5,12 @@ import { z } from 'zod';
 // they receive with these schemas and close with a coded reason on anything else. Payloads that our
 // own analysis code produces (events, summaries, store rows) are carried as `unknown` and typed by
 // the side that consumes them: the envelope is what both sides must agree on.
+//
+// Additions within v1 are optional and announced: a peer sends a message type the other may not
+// know only after the other said it understands it. Live previews: a worker whose capabilities say
+// `previews: true` accepts `watch`; it sends `frame` only for an assignment it was told to watch.
+// An older hub strips the unknown capability (and so never sends `watch`); an older worker never
+// announces it. Neither side ever sees a type it cannot parse, so the version stays 1.
 
 /** Bump on any incompatible change; a mismatch is refused with WORKER_CLOSE.version. */
 export const WORKER_PROTOCOL_VERSION = 1;
@@ -33,6 +39,8 @@ export const WorkerCapabilities = z.object({
   version: z.string(),
   /** Detector model the worker runs (results are comparable only with the same model). */
   model: z.string().optional(),
+  /** Understands `watch` and sends `frame` previews while watched (added within v1). */
+  previews: z.boolean().optional(),
 });
 export type WorkerCapabilities = z.infer<typeof WorkerCapabilities>;
 
@@ -58,6 +66,18 @@ export const AssignmentInput = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('file'), url: z.string(), name: z.string() }),
 ]);
 export type AssignmentInput = z.infer<typeof AssignmentInput>;
+
+/** A detection on a preview frame, boxes in source pixels (what the dashboard's overlay draws). */
+export const PreviewDetection = z.object({
+  label: z.string(),
+  score: z.number(),
+  box: z.tuple([z.number(), z.number(), z.number(), z.number()]),
+  trackId: z.number().int(),
+});
+export type PreviewDetection = z.infer<typeof PreviewDetection>;
+
+/** A preview JPEG (base64) may not exceed this many characters (a 416-px JPEG is ~30-60 KB). */
+export const MAX_PREVIEW_CHARS = 2 * 1024 * 1024;
 
 /** Worker → control plane. */
 export const WorkerMessage = z.discriminatedUnion('type', [
@@ -95,6 +115,27 @@ export const WorkerMessage = z.discriminatedUnion('type', [
     method: z.string(),
     args: z.array(z.unknown()),
   }),
+  /**
+   * A live preview of a watched assignment: one analysed frame as a JPEG with its detections.
+   * Sent only after `watch {on: true}`; the first thing dropped when the socket is backed up.
+   */
+  z.object({
+    type: z.literal('frame'),
+    assignmentId: z.string(),
+    seq: z.number().int(),
+    ts: z.number(),
+    ptsMs: z.number(),
+    /** Wall-clock ms when the worker's ffmpeg handed the frame over. */
+    receivedAt: z.number(),
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+    sourceWidth: z.number().int().positive(),
+    sourceHeight: z.number().int().positive(),
+    jpeg: z.string().max(MAX_PREVIEW_CHARS),
+    detections: z.array(PreviewDetection),
+    /** Faces on the frame (the dashboard's LiveFace; typed there). */
+    faces: z.array(z.unknown()).default([]),
+  }),
   z.object({ type: z.literal('done'), assignmentId: z.string(), summary: z.unknown() }),
   z.object({ type: z.literal('failed'), assignmentId: z.string(), code: z.string(), message: z.string() }),
 ]);
@@ -122,6 +163,8 @@ export const ServerMessage = z.discriminatedUnion('type', [
     epochMs: z.number().optional(),
   }),
   z.object({ type: z.literal('cancel'), assignmentId: z.string() }),
+  /** Someone (no longer) watches this assignment's live view: previews on/off. Only to workers with `previews`. */
+  z.object({ type: z.literal('watch'), assignmentId: z.string(), on: z.boolean() }),
   z.object({
     type: z.literal('rpc-result'),
     id: z.number().int(),
@@ -136,3 +179,4 @@ export type ServerMessage = z.infer<typeof ServerMessage>;
 export type AssignMessage = Extract<ServerMessage, { type: 'assign' }>;
 export type RpcMessage = Extract<WorkerMessage, { type: 'rpc' }>;
 export type HelloMessage = Extract<WorkerMessage, { type: 'hello' }>;
+export type PreviewMessage = Extract<WorkerMessage, { type: 'frame' }>;

@@ -1,0 +1,56 @@
+import type { LiveFrame } from '../jobs/analysis-job.ts';
+import { encodePreview } from '../sources/preview.ts';
+import type { AssignmentEnv } from './assignment.ts';
+
+/**
+ * The worker's side of live previews: while the control plane says the assignment is watched,
+ * analysed frames become JPEGs (the source manager's encoder and rule: at most one encode in
+ * flight, a frame arriving meanwhile gets none) and go out as `frame` messages, the first thing
+ * the agent drops when its socket is backed up. Unwatched, nothing is encoded.
+ */
+export function previewSender(
+  env: Pick<AssignmentEnv, 'send'>,
+  assignmentId: string,
+  watched: () => boolean,
+  quality?: number,
+): (f: LiveFrame) => void {
+  let encoding = false;
+  return ({ event, frame, sourceWidth, sourceHeight, faces }) => {
+    if (encoding || !watched()) return;
+    encoding = true;
+    const receivedAt = frame.receivedAt ?? performance.timeOrigin + performance.now();
+    encodePreview(frame, quality)
+      .then((jpeg) => {
+        // Watching may have stopped while this encoded.
+        if (!watched()) return;
+        env.send(
+          {
+            type: 'frame',
+            assignmentId,
+            seq: event.frame.seq,
+            ts: event.frame.ts,
+            ptsMs: event.frame.ptsMs,
+            receivedAt,
+            width: frame.width,
+            height: frame.height,
+            sourceWidth,
+            sourceHeight,
+            jpeg: jpeg.toString('base64'),
+            detections: event.frame.detections.map((d) => ({
+              label: d.label,
+              score: d.score,
+              box: [...d.box] as [number, number, number, number],
+              trackId: d.trackId,
+            })),
+            faces: [...faces],
+          },
+          'preview',
+        );
+      })
+      // A frame that cannot be encoded gets no preview; the analysis goes on.
+      .catch(() => undefined)
+      .finally(() => {
+        encoding = false;
+      });
+  };
+}
