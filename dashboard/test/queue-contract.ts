@@ -280,6 +280,16 @@ export function queueContract(label: string, harness: () => QueueHarness): void 
         expect(l).toMatchObject({ id: 'e2', owner: 'w3', attempts: 2 });
       }));
 
+    it('an expired lease not yet recovered can still be settled by its owner', () =>
+      withQueue(async (q) => {
+        await q.add({ id: 'late', group: 'g', payload: { n: 1 } });
+        expect((await q.claim('slow', { leaseMs: 20 }))?.id).toBe('late');
+        await sleep(60);
+        await q.extend('late', 'slow', MINUTE);
+        await q.complete('late', 'slow');
+        expect(await q.counts()).toMatchObject({ done: 1, active: 0, waiting: 0 });
+      }));
+
     it('refuses adds beyond the bound with QUEUE_FULL', () =>
       withQueue(
         async (q) => {
