@@ -2,7 +2,17 @@
 // tests, never share or clash). Per-source numbers are read from the manager when scraped rather
 // than pushed on every frame.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { GpuPool } from '../gpu/types.ts';
+import type { JobService } from '../job-service/types.ts';
 import type { SourceManager } from '../sources/types.ts';
+import type { WorkerHub } from '../workers/types.ts';
+
+/** The control plane's services whose state is exported too, when the server has them. */
+export interface MetricsSources {
+  readonly workers?: WorkerHub | undefined;
+  readonly jobs?: JobService | undefined;
+  readonly gpu?: GpuPool | undefined;
+}
 
 export interface ServerMetrics {
   readonly registry: Registry;
@@ -16,9 +26,10 @@ export interface ServerMetrics {
 
 type PerSource = SourceManager['stats']['perSource'][number];
 
-export function createMetrics(manager: SourceManager): ServerMetrics {
+export function createMetrics(manager: SourceManager, services: MetricsSources = {}): ServerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  registerServiceMetrics(registry, services);
 
   // Counters mirrored from the manager's own totals: reset and re-filled at each scrape, so removed
   // sources disappear and a value never runs ahead of the manager's count.
@@ -100,4 +111,55 @@ export function createMetrics(manager: SourceManager): ServerMetrics {
   });
 
   return { registry, wsClients, wsFramesSkipped, close: offTiming };
+}
+
+/** Workers online, jobs per state, GPU instances per state and what they cost: read when scraped. */
+function registerServiceMetrics(registry: Registry, { workers, jobs, gpu }: MetricsSources): void {
+  if (workers) {
+    new Gauge({
+      name: 'aima_workers',
+      help: 'Inference workers known to this control plane, per state',
+      labelNames: ['state'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const w of workers.workers()) this.inc({ state: w.state });
+      },
+    });
+  }
+  if (jobs) {
+    new Gauge({
+      name: 'aima_jobs',
+      help: 'Jobs per state',
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const j of await jobs.list().catch(() => [])) this.inc({ state: j.state });
+      },
+    });
+  }
+  if (gpu) {
+    const instances = (): ReturnType<GpuPool['instances']> => gpu.instances().catch(() => []);
+    new Gauge({
+      name: 'aima_gpu_instances',
+      help: 'GPU pool instances per provider and state',
+      labelNames: ['provider', 'state'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const i of await instances()) this.inc({ provider: i.provider, state: i.state });
+      },
+    });
+    new Gauge({
+      name: 'aima_gpu_cost_usd',
+      help: 'Billed cost of the GPU pool instances this control plane knows, per provider (USD)',
+      labelNames: ['provider'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const i of await instances()) this.inc({ provider: i.provider }, i.costUsd);
+      },
+    });
+  }
 }

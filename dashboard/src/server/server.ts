@@ -62,7 +62,7 @@ function loggerOptions(logger: ServerDeps['logger']): FastifyServerOptions['logg
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: loggerOptions(deps.logger), bodyLimit: 1024 * 1024 });
   const auth = createAuthenticator(deps.token);
-  const metrics = createMetrics(deps.manager);
+  const metrics = createMetrics(deps.manager, { workers: deps.workers, jobs: deps.jobs, gpu: deps.gpu });
   const hub = createLiveHub(deps.manager, metrics);
   const video = createVideoSockets(
     createVideoHub({ resolveInput: deps.videoInput ?? fileVideoInput(deps.manager, deps.store) }),
