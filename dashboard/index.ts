@@ -119,7 +119,7 @@ export type { JobView, EstimateView } from './src/job-service/schemas.ts';
 export {
   openJobQueue,
   createEmbeddedQueue,
-  createRedisQueue,
+  createBullmqQueue,
   redactRedisUrl,
   DEFAULT_LEASE_MS,
   MAX_FINISHED,
@@ -133,7 +133,7 @@ export type {
   QueueCounts,
   QueueEntry,
   EmbeddedQueueOptions,
-  RedisQueueOptions,
+  BullmqQueueOptions,
 } from './src/queue/index.ts';
 export { loadOrCreateInstallationId } from './src/gpu/installation.ts';
 export { localExecutor } from './src/sources/executor.ts';

@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisMissing, startRedis, type RedisServer } from '../../test-support/redis.ts';
 import type { JobView } from '../src/job-service/schemas.ts';
 import type { JobPayload } from '../src/job-service/types.ts';
-import { createRedisQueue } from '../src/queue/index.ts';
-import { clip, openJobsEnv, waitFor, type JobsEnv } from './jobs-support.ts';
+import { createBullmqQueue } from '../src/queue/index.ts';
+import { clip, openJobsEnv, type JobsEnv } from './jobs-support.ts';
+import { waitFor } from './server-helpers.ts';
 
 const noRedis = redisMissing();
 let tmp: string;
@@ -23,7 +24,7 @@ beforeAll(async () => {
   redis = await startRedis();
   [a, long] = await Promise.all([clip(tmp, 'a.mp4', 2), clip(tmp, 'long.mp4', 30, 20)]);
   env = await openJobsEnv(path.join(tmp, 'data'), {}, () =>
-    createRedisQueue<JobPayload>({ url: redis.url, name: 'jobs' }),
+    createBullmqQueue<JobPayload>({ url: redis.url, name: 'jobs' }),
   );
 });
 afterAll(async () => {

@@ -7,9 +7,6 @@ export { createEmbeddedQueue } from './embedded.ts';
 export type { EmbeddedQueueOptions } from './embedded.ts';
 export { createBullmqQueue, redactRedisUrl } from './bullmq.ts';
 export type { BullmqQueueOptions } from './bullmq.ts';
-/** The Redis adapter under its earlier name: it is BullMQ now. */
-export { createBullmqQueue as createRedisQueue } from './bullmq.ts';
-export type { BullmqQueueOptions as RedisQueueOptions } from './bullmq.ts';
 export type { JobQueue, Lease, QueueCounts, QueueEntry } from './types.ts';
 export { DEFAULT_LEASE_MS, MAX_FINISHED, MAX_PENDING, MAX_PRIORITY, MIN_PRIORITY } from './types.ts';
 
