@@ -42,6 +42,20 @@ export async function writeOutput(file: string, text: string): Promise<void> {
   }
 }
 
+/** What an API command prints: the server's `value` as JSON with --json, else `text`; exit code 0. */
+export function printer(
+  stdout: NodeJS.WritableStream,
+  json: boolean,
+): (value: unknown, text: string) => number {
+  return (value, text) => {
+    stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text);
+    return 0;
+  };
+}
+
+/** US dollars: four decimals under $1 (a few GPU seconds' worth), else two. */
+export const usd = (n: number): string => `$${n.toFixed(n < 1 ? 4 : 2)}`;
+
 /** ISO-8601 in UTC with ms. */
 export function iso(ms: number): string {
   return new Date(ms).toISOString();

@@ -12,31 +12,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  processBoot,
-  startRunpodEmulator,
-  startVastEmulator,
-  type BootedChild,
-} from '../../test-support/gpu/index.ts';
+import { startRunpodEmulator, startVastEmulator, type BootedChild } from '../../test-support/gpu/index.ts';
 import { createGpuPool } from '../src/gpu/pool.ts';
 import type { GpuPool } from '../src/gpu/types.ts';
 import { createJobService } from '../src/job-service/index.ts';
 import type { JobGpuPool, JobPayload, JobService } from '../src/job-service/types.ts';
 import type { JobView } from '../src/job-service/schemas.ts';
-import { createKeyframes } from '../src/keyframes.ts';
 import { createEmbeddedQueue } from '../src/queue/index.ts';
 import type { JobQueue } from '../src/queue/index.ts';
-import { openRuntime, type Runtime } from '../src/runtime.ts';
+import type { Runtime } from '../src/runtime.ts';
 import { buildServer } from '../src/server/index.ts';
 import { createSourceManager } from '../src/sources/manager.ts';
 import type { SourceManager } from '../src/sources/types.ts';
-import { recordingsRoot } from '../src/ui-dir.ts';
 import { createWorkerHub } from '../src/workers/hub.ts';
 import type { WorkerHub } from '../src/workers/types.ts';
 import type { FastifyInstance } from 'fastify';
-import { AIMA_BIN, emulatorProviders, manualClock, until } from './gpu-helpers.ts';
+import { bootRealWorker, emulatorProviders, manualClock } from './gpu-helpers.ts';
 import { clip } from './jobs-support.ts';
-import { TOKEN, bearer } from './server-helpers.ts';
+import { bearer, listenLocal, openTestRuntime, testServerDeps, waitFor } from './server-helpers.ts';
 
 let dir: string;
 let dataDir: string;
@@ -50,14 +43,7 @@ const children: BootedChild[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'aima-gpu-e2e-'));
   dataDir = path.join(dir, 'data');
-  runtime = await openRuntime({
-    dataDir,
-    modelsDir: process.env.AIMA_MODELS_DIR ?? null,
-    executionProvider: 'cpu',
-    offline: true,
-    modelId: 'yolox-nano',
-    faces: { enabled: false },
-  });
+  runtime = await openTestRuntime(dataDir, { faces: { enabled: false } });
   hub = createWorkerHub({ store: runtime.store, models: runtime.models });
   // No local execution: the job's items can only run on its rented instance's worker.
   manager = createSourceManager({ runtime, dataDir, executor: hub.executor(null) });
@@ -83,24 +69,7 @@ for (const provider of ['runpod', 'vastai'] as const) {
       const opts = {
         now: clock.now,
         bootDelayMs: 100,
-        onBoot: processBoot({
-          command: (i) => [
-            'node',
-            AIMA_BIN,
-            'worker',
-            '--server',
-            i.env.AIMA_SERVER_URL!,
-            '--token',
-            i.env.AIMA_JOIN_TOKEN!,
-          ],
-          env: {
-            AIMA_DATA_DIR: path.join(dir, `worker-${provider}`),
-            AIMA_EP: 'cpu',
-            AIMA_OFFLINE: '1',
-            AIMA_WORKER_HEARTBEAT_MS: '500',
-          },
-          onSpawn: (c) => children.push(c),
-        }),
+        onBoot: bootRealWorker(path.join(dir, `worker-${provider}`), (c) => children.push(c)),
       };
       const emu = provider === 'runpod' ? await startRunpodEmulator(opts) : await startVastEmulator(opts);
       const { keys, providers } = await emulatorProviders(dataDir, { [provider]: emu });
@@ -151,21 +120,14 @@ for (const provider of ['runpod', 'vastai'] as const) {
       });
       await jobs.recover();
       const app: FastifyInstance = await buildServer({
-        manager,
-        store: runtime.store,
-        token: TOKEN,
-        dataDir,
-        uiDir: null,
-        labels: runtime.detector.labels,
-        keyframe: createKeyframes(runtime.store, recordingsRoot(dataDir)),
+        ...testServerDeps(runtime, manager, dataDir),
         workers: hub,
         jobs,
         get gpu() {
           return pool;
         },
       });
-      await app.listen({ host: '127.0.0.1', port: 0 });
-      const addr = app.server.address();
+      const url = await listenLocal(app);
       pool = createGpuPool({
         store: runtime.store,
         hub,
@@ -174,7 +136,7 @@ for (const provider of ['runpod', 'vastai'] as const) {
         installationId: 'e2e',
         image: 'ghcr.io/example/aima-worker:test',
         // What AIMA_PUBLIC_URL gives in serve: where rented workers connect.
-        serverUrl: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`,
+        serverUrl: url,
         now: clock.now,
         tickMs: 50,
         pollMs: 100,
@@ -198,7 +160,7 @@ for (const provider of ['runpod', 'vastai'] as const) {
         expect(emu.instances()).toEqual([]); // an estimate rents nothing
 
         await api('POST', `/api/v1/jobs/${job.id}/start`, { provider, budgetUsd: 1 });
-        const done = await until(
+        const done = await waitFor(
           async () => {
             const j = await api<JobView>('GET', `/api/v1/jobs/${job.id}`);
             if (j.state === 'failed' || j.state === 'paused') {
@@ -223,7 +185,7 @@ for (const provider of ['runpod', 'vastai'] as const) {
         expect(inst?.workerId).not.toBe('');
 
         // Terminated after the drain (well inside 60 s), nothing left at the provider.
-        const ended = await until(
+        const ended = await waitFor(
           async () => {
             const v = (await pool!.instances()).find((i) => i.jobId === job.id);
             return v?.state === 'terminated' ? v : undefined;
@@ -247,7 +209,7 @@ for (const provider of ['runpod', 'vastai'] as const) {
         expect(usd).toBeCloseTo(emu.billedUsd(billed.id), 12);
         expect(usd).toBeLessThanOrEqual(1);
         // Once the terminate is confirmed the job's cost is read again: it equals the ledger.
-        const shown = await until(
+        const shown = await waitFor(
           async () => {
             const v = await api<JobView>('GET', `/api/v1/jobs/${job.id}`);
             return Math.abs(v.costUsd - usd) < 1e-9 ? v : undefined;

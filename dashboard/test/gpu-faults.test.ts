@@ -9,19 +9,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   processBoot,
+  seededRandom,
   startRunpodEmulator,
   startVastEmulator,
   type BootedChild,
   type GpuEmulator,
 } from '../../test-support/gpu/index.ts';
 import { createGpuPool } from '../src/gpu/pool.ts';
-import {
-  STANDIN_WORKER,
-  emulatorProviders,
-  openControlPlane,
-  until,
-  type ControlPlane,
-} from './gpu-helpers.ts';
+import { STANDIN_WORKER, emulatorProviders, openControlPlane, type ControlPlane } from './gpu-helpers.ts';
+import { waitFor } from './server-helpers.ts';
 
 const BASE_SEED = Number(process.env.AIMA_GPU_FAULT_SEED ?? 1010);
 const RUNS = Number(process.env.AIMA_GPU_FAULT_RUNS ?? 20);
@@ -53,18 +49,6 @@ const FAULTS: readonly Fault[] = [
   'ignored-terminate',
   'budget-hit',
 ];
-
-/** mulberry32: small, seedable, good enough to pick faults. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let cp: ControlPlane;
 const children: BootedChild[] = [];
@@ -152,7 +136,7 @@ describe('seeded GPU fault runs', () => {
   for (let run = 0; run < RUNS; run++) {
     const seed = BASE_SEED + run;
     it(`run ${run} (seed ${seed})`, async () => {
-      const rnd = rng(seed);
+      const rnd = seededRandom(seed);
       const provider = run % 2 === 0 ? ('runpod' as const) : ('vastai' as const);
       // Consecutive seeds cycle through every fault; half the runs add a second, seeded one.
       const faults = new Set<Fault>([FAULTS[seed % FAULTS.length]!]);
@@ -191,7 +175,7 @@ describe('seeded GPU fault runs', () => {
         try {
           const { instanceId } = await pool.startForJob(jobId, { provider, budgetUsd });
           // The job's work: until it drains (1 s), the budget stops it, or the instance dies.
-          const endedEarly = await until(
+          const endedEarly = await waitFor(
             async () => {
               const v = (await pool.instances()).find((i) => i.id === instanceId);
               return v?.state === 'terminated' || v?.state === 'terminating' ? true : undefined;
@@ -207,7 +191,7 @@ describe('seeded GPU fault runs', () => {
 
         // Quiescence: every instance of the job final, nothing alive at the emulator (the sweep
         // removes what ambiguous creates left behind), no worker process running.
-        const rows = await until(
+        const rows = await waitFor(
           async () => {
             const r = await cp.runtime.store.listGpuInstances({ jobId });
             return r.every((x) => x.state === 'terminated' || x.state === 'failed') ? r : undefined;
@@ -215,12 +199,12 @@ describe('seeded GPU fault runs', () => {
           20_000,
           'instances final',
         );
-        await until(
+        await waitFor(
           () => (emu.liveInstances().length === 0 ? true : undefined),
           20_000,
           'no orphan at the emulator',
         );
-        await until(
+        await waitFor(
           () => (children.every((c) => !c.running) ? true : undefined),
           10_000,
           'worker processes gone',

@@ -7,18 +7,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { createRunpodProvider, createVastProvider, type GpuProvider } from '@aima/inference';
-import { createKeyframes } from '../src/keyframes.ts';
-import { openRuntime, type Runtime } from '../src/runtime.ts';
+import { processBoot, type BootedChild } from '../../test-support/gpu/index.ts';
+import type { Runtime } from '../src/runtime.ts';
 import { buildServer, type ServerDeps } from '../src/server/index.ts';
 import { createSourceManager } from '../src/sources/manager.ts';
 import type { SourceManager } from '../src/sources/types.ts';
-import { recordingsRoot } from '../src/ui-dir.ts';
 import { createWorkerHub } from '../src/workers/hub.ts';
 import type { WorkerHub } from '../src/workers/types.ts';
 import { openGpuKeyStore, type GpuKeyStore, type KeyedProvider } from '../src/gpu/keys.ts';
 import { keyedProviders } from '../src/gpu/providers.ts';
 import type { GpuPool, ProviderSource } from '../src/gpu/types.ts';
-import { TOKEN } from './server-helpers.ts';
+import { listenLocal, openTestRuntime, testServerDeps } from './server-helpers.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const STANDIN_WORKER = path.join(here, 'gpu-standin-worker.mjs');
@@ -53,25 +52,12 @@ export interface ControlPlane {
 export async function openControlPlane(): Promise<ControlPlane> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aima-gpu-'));
   const dataDir = path.join(dir, 'data');
-  const runtime = await openRuntime({
-    dataDir,
-    modelsDir: process.env.AIMA_MODELS_DIR ?? null,
-    executionProvider: 'cpu',
-    offline: true,
-    modelId: 'yolox-nano',
-    faces: { enabled: false },
-  });
+  const runtime = await openTestRuntime(dataDir, { faces: { enabled: false } });
   const hub = createWorkerHub({ store: runtime.store, models: runtime.models });
   const manager = createSourceManager({ runtime, dataDir, executor: hub.executor(null) });
   const cp = { pool: undefined as GpuPool | undefined };
   const deps: ServerDeps = {
-    manager,
-    store: runtime.store,
-    token: TOKEN,
-    dataDir,
-    uiDir: null,
-    labels: runtime.detector.labels,
-    keyframe: createKeyframes(runtime.store, recordingsRoot(dataDir)),
+    ...testServerDeps(runtime, manager, dataDir),
     workers: hub,
     // The routes read deps.gpu per request: a getter lets the test swap pools.
     get gpu() {
@@ -79,9 +65,7 @@ export async function openControlPlane(): Promise<ControlPlane> {
     },
   };
   const app = await buildServer(deps);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = app.server.address();
-  const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+  const url = await listenLocal(app);
   return Object.assign(cp, {
     dir,
     dataDir,
@@ -89,7 +73,7 @@ export async function openControlPlane(): Promise<ControlPlane> {
     manager,
     hub,
     app,
-    url: `http://127.0.0.1:${port}`,
+    url,
     async close() {
       await cp.pool?.close();
       await app.close();
@@ -118,17 +102,19 @@ export async function emulatorProviders(
   return { keys, providers: keyedProviders(keys, make) };
 }
 
-/** Polls `check` every 25 ms until it returns something other than undefined. */
-export async function until<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  ms = 20_000,
-  what = 'condition',
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** The real `aima worker` CLI, as a rented box would run it (CPU here; its data in `dataDir`). */
+export function bootRealWorker(dataDir: string, onSpawn: (c: BootedChild) => void) {
+  return processBoot({
+    command: (i) => [
+      'node',
+      AIMA_BIN,
+      'worker',
+      '--server',
+      i.env.AIMA_SERVER_URL!,
+      '--token',
+      i.env.AIMA_JOIN_TOKEN!,
+    ],
+    env: { AIMA_DATA_DIR: dataDir, AIMA_EP: 'cpu', AIMA_OFFLINE: '1', AIMA_WORKER_HEARTBEAT_MS: '500' },
+    onSpawn,
+  });
 }

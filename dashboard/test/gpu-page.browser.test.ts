@@ -12,17 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processBoot, startRunpodEmulator, type GpuEmulator } from '../../test-support/gpu/index.ts';
 import { createGpuPool } from '../src/gpu/pool.ts';
 import type { GpuPool } from '../src/gpu/types.ts';
-import { createKeyframes } from '../src/keyframes.ts';
-import { openRuntime, type Runtime } from '../src/runtime.ts';
+import type { Runtime } from '../src/runtime.ts';
 import { buildServer } from '../src/server/index.ts';
 import { createSourceManager } from '../src/sources/manager.ts';
 import type { SourceManager } from '../src/sources/types.ts';
-import { recordingsRoot } from '../src/ui-dir.ts';
 import { createWorkerHub } from '../src/workers/hub.ts';
 import type { WorkerHub } from '../src/workers/types.ts';
 import { ARTIFACTS, UI_DIST, ensureUiBuilt, openBrowserSession } from './browser-helpers.ts';
-import { STANDIN_WORKER, emulatorProviders, until } from './gpu-helpers.ts';
-import { TOKEN } from './server-helpers.ts';
+import { STANDIN_WORKER, emulatorProviders } from './gpu-helpers.ts';
+import { TOKEN, openTestRuntime, testServerDeps, waitFor } from './server-helpers.ts';
 
 let tmp: string;
 let runtime: Runtime;
@@ -43,24 +41,12 @@ beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'aima-gpu-page-'));
   const dataDir = path.join(tmp, 'data');
   await Promise.all([mkdir(ARTIFACTS, { recursive: true }), ensureUiBuilt()]);
-  runtime = await openRuntime({
-    dataDir,
-    modelsDir: process.env.AIMA_MODELS_DIR ?? null,
-    executionProvider: 'cpu',
-    offline: true,
-    modelId: 'yolox-nano',
-    faces: { enabled: false },
-  });
+  runtime = await openTestRuntime(dataDir, { faces: { enabled: false } });
   hub = createWorkerHub({ store: runtime.store, models: runtime.models });
   manager = createSourceManager({ runtime, dataDir, executor: hub.executor(null) });
   app = await buildServer({
-    manager,
-    store: runtime.store,
-    token: TOKEN,
-    dataDir,
+    ...testServerDeps(runtime, manager, dataDir),
     uiDir: UI_DIST,
-    labels: runtime.detector.labels,
-    keyframe: createKeyframes(runtime.store, recordingsRoot(dataDir)),
     workers: hub,
     // The pool needs the server's URL, known once it listens: read per request.
     get gpu() {
@@ -106,7 +92,7 @@ describe('GPU page', () => {
   it("shows the running instance with its budget and its worker's GPU stats", async () => {
     await page.goto(`${base}/#/gpu`);
     await instanceRow().waitFor({ timeout: 15_000 });
-    await until(
+    await waitFor(
       async () => ((await instanceRow().textContent())?.includes('42%') ? true : undefined),
       15_000,
     );
@@ -134,13 +120,13 @@ describe('GPU page', () => {
 
   it('shows provider keys only as set/unset, and takes a new one without echoing it', async () => {
     const keys = page.locator('[data-testid="gpu-keys"]');
-    await until(async () =>
+    await waitFor(async () =>
       (await keys.locator('[data-testid="key-runpod"]').textContent()) === 'set' ? true : undefined,
     );
     expect(await keys.locator('[data-testid="key-vastai"]').textContent()).toBe('unset');
     await keys.locator('input[name="vastai"]').fill(VAST_KEY);
     await keys.locator('button[type="submit"]').click();
-    await until(async () =>
+    await waitFor(async () =>
       (await keys.locator('[data-testid="key-vastai"]').textContent()) === 'set' ? true : undefined,
     );
     expect(await keys.locator('input[name="vastai"]').inputValue()).toBe('');
@@ -172,17 +158,17 @@ describe('GPU page', () => {
     // Nothing happens before the confirm.
     expect(emu.liveInstances()).toHaveLength(1);
     await stop.locator('[data-action="confirm-stop-all"]').click();
-    await until(
+    await waitFor(
       () => (emu.liveInstances().length === 0 ? true : undefined),
       20_000,
       'the emulator instance gone',
     );
-    await until(async () =>
+    await waitFor(async () =>
       (await instanceRow().locator('[data-state]').getAttribute('data-state')) === 'terminated'
         ? true
         : undefined,
     );
-    await until(async () =>
+    await waitFor(async () =>
       (await page.locator('[data-testid="ledger-total"]').count()) > 0 ? true : undefined,
     );
     expect(await page.locator('[data-testid="ledger-total"]').textContent()).toMatch(/billed · \$/);

@@ -19,14 +19,14 @@ import { createRunpodProvider } from '@aima/inference';
 import { createGpuPool } from '../src/gpu/pool.ts';
 import { gpuKeysFile } from '../src/gpu/keys.ts';
 import type { GpuPool, GpuPoolOptions } from '../src/gpu/types.ts';
-import { TOKEN, bearer } from './server-helpers.ts';
+import { TOKEN, bearer, waitFor } from './server-helpers.ts';
 import {
   AIMA_BIN,
   STANDIN_WORKER,
+  bootRealWorker,
   emulatorProviders,
   manualClock,
   openControlPlane,
-  until,
   type ControlPlane,
 } from './gpu-helpers.ts';
 
@@ -41,28 +41,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cp?.close();
 });
-
-/** The real `aima worker` CLI, as a rented box would run it (CPU here; its own data dir). */
-function bootRealWorker() {
-  return processBoot({
-    command: (i) => [
-      'node',
-      AIMA_BIN,
-      'worker',
-      '--server',
-      i.env.AIMA_SERVER_URL!,
-      '--token',
-      i.env.AIMA_JOIN_TOKEN!,
-    ],
-    env: {
-      AIMA_DATA_DIR: path.join(cp.dir, 'worker-data'),
-      AIMA_EP: 'cpu',
-      AIMA_OFFLINE: '1',
-      AIMA_WORKER_HEARTBEAT_MS: '500',
-    },
-    onSpawn: (c) => children.push(c),
-  });
-}
 
 /** A lightweight real process joining over the worker protocol, with fixed GPU stats. */
 function bootWorker() {
@@ -103,7 +81,13 @@ for (const provider of ['runpod', 'vastai'] as const) {
   describe(`lifecycle on the ${provider} emulator`, () => {
     it('start → worker joins → drained → terminated; ledger equals the bill to the second', async () => {
       const clock = manualClock();
-      const opts = { now: clock.now, bootDelayMs: 100, onBoot: bootRealWorker() };
+      const opts = {
+        now: clock.now,
+        bootDelayMs: 100,
+        // A data dir per provider: one a worker already joined from holds its key, and a worker
+        // started over it rejoins as that worker instead of as the new instance.
+        onBoot: bootRealWorker(path.join(cp.dir, `worker-data-${provider}`), (c) => children.push(c)),
+      };
       const emu = provider === 'runpod' ? await startRunpodEmulator(opts) : await startVastEmulator(opts);
       const pool = await poolFor(emu, provider, clock);
       try {
@@ -142,7 +126,7 @@ for (const provider of ['runpod', 'vastai'] as const) {
         expect(view).toMatchObject({ state: 'running', jobId, provider, workerId: worker?.id });
 
         pool.jobDrained(jobId);
-        const ended = await until(
+        const ended = await waitFor(
           async () => {
             const v = (await pool.instances()).find((i) => i.id === instanceId);
             return v?.state === 'terminated' ? v : undefined;
@@ -153,7 +137,7 @@ for (const provider of ['runpod', 'vastai'] as const) {
         expect(ended.errorCode).toBe('');
         expect(emu.liveInstances()).toEqual([]);
         const child = children.find((c) => c.instanceId === emuInst?.id);
-        await until(() => (child?.running === false ? true : undefined), 5000, 'worker process gone');
+        await waitFor(() => (child?.running === false ? true : undefined), 5000, 'worker process gone');
 
         // Ledger = bill, to the second: same clock, billed from the provider's start.
         const rows = await pool.ledger({ jobId });
@@ -206,7 +190,7 @@ describe('cost guard', () => {
         await sleep(10);
       }
       expect(paused[0]).toMatch(/^job-budget: job budget \$0\.0020 reached/);
-      const v = await until(
+      const v = await waitFor(
         async () => {
           const x = (await pool.instances()).find((i) => i.id === instanceId);
           return x?.state === 'terminated' ? x : undefined;
@@ -261,7 +245,7 @@ describe('cost guard', () => {
         await sleep(10);
       }
       expect(paused[0]).toMatch(/^job-day: daily GPU budget/);
-      await until(() => (emu.liveInstances().length === 0 ? true : undefined), 10_000, 'terminated');
+      await waitFor(() => (emu.liveInstances().length === 0 ? true : undefined), 10_000, 'terminated');
       await expect(pool.startForJob('job-day2', { provider: 'runpod', budgetUsd: 1 })).rejects.toMatchObject({
         code: 'GPU_DAILY_BUDGET_EXCEEDED',
       });
@@ -301,7 +285,7 @@ describe('cost guard', () => {
     });
     const pool = await poolFor(emu, 'runpod', clock);
     try {
-      await until(() => (emu.liveInstances().length === 2 ? true : undefined), 10_000, 'sweep');
+      await waitFor(() => (emu.liveInstances().length === 2 ? true : undefined), 10_000, 'sweep');
       expect(
         emu
           .liveInstances()
@@ -309,7 +293,7 @@ describe('cost guard', () => {
           .sort(),
       ).toEqual([foreign.id, mine.id].sort());
       expect(ghost.id).not.toBe(stale.id);
-      const row = await until(
+      const row = await waitFor(
         async () => {
           const r = (await cp.runtime.store.listGpuInstances({ jobId: 'stale' }))[0];
           return r?.state === 'terminated' ? r : undefined;
@@ -364,7 +348,7 @@ describe('REST', () => {
       const { instanceId } = await pool.startForJob('job-rest', { provider: 'runpod', budgetUsd: 1 });
       clock.advance(5000);
       // Utilisation/memory/temperature from the worker's heartbeats.
-      const withStats = await until(
+      const withStats = await waitFor(
         async () => {
           const r = await req('GET', '/api/v1/gpu/instances');
           const v = r.json.find((i: { id: string }) => i.id === instanceId);

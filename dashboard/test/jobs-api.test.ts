@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobView } from '../src/job-service/schemas.ts';
-import { clip, openJobsEnv, TOKEN, waitFor, type JobsEnv } from './jobs-support.ts';
+import { clip, openJobsEnv, type JobsEnv } from './jobs-support.ts';
+import { TOKEN, waitFor } from './server-helpers.ts';
 
 let tmp: string;
 let dataDir: string;

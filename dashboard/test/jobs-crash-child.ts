@@ -1,7 +1,8 @@
 // Run by jobs-crash.test.ts in a child process: opens the job stack on a data dir, starts a job on
 // the given media and prints `running <jobId> <sourceId>` once an item is past its first frames,
 // then waits to be killed (SIGKILL: no shutdown code runs).
-import { openJobsEnv, waitFor } from './jobs-support.ts';
+import { openJobsEnv } from './jobs-support.ts';
+import { waitFor } from './server-helpers.ts';
 
 const [dataDir, ...media] = process.argv.slice(2);
 const env = await openJobsEnv(dataDir!);

@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clip, openJobsEnv, waitFor, type JobsEnv } from './jobs-support.ts';
+import { clip, openJobsEnv, type JobsEnv } from './jobs-support.ts';
+import { waitFor } from './server-helpers.ts';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'jobs-crash-child.ts');
 let tmp: string;

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSourceGuard } from '@aima/ingest';
 import type { JobView } from '../src/job-service/schemas.ts';
 import type { JobGpuPool, JobProvider } from '../src/job-service/types.ts';
-import { clip, openJobsEnv, waitFor, type JobsEnv } from './jobs-support.ts';
+import { clip, openJobsEnv, type JobsEnv } from './jobs-support.ts';
+import { waitFor } from './server-helpers.ts';
 
 interface Instance {
   id: string;
@@ -115,7 +116,8 @@ describe('jobs on a rented GPU', () => {
     expect(done).toMatchObject({ state: 'done', provider: 'runpod', budgetUsd: 1, costUsd: 0.0123 });
     const inst = gpu.instances.find((i) => i.jobId === j.id)!;
     expect(env.placements.get(done.items[0]!.sourceId!)).toEqual({ kind: 'instance', instanceId: inst.id });
-    expect(inst.state).toBe('terminated');
+    // The job is saved done first, then its drained queue is handed to the pool: wait for that.
+    await waitFor(async () => (inst.state === 'terminated' ? true : undefined));
   });
 
   it('a budget stop pauses the job with its reason; a failed boot fails it with the provider code', async () => {
@@ -128,6 +130,9 @@ describe('jobs on a rented GPU', () => {
       return v.state === 'paused' && v.items[0]!.state === 'queued' ? v : undefined;
     });
     expect(paused.pausedReason).toBe('budget of $0.01 reached');
+    await waitFor(async () =>
+      gpu.instances.filter((i) => i.jobId === j.id).every((i) => i.state === 'terminated') ? true : undefined,
+    );
     expect(gpu.instances.filter((i) => i.jobId === j.id).map((i) => i.state)).toEqual(['terminated']);
     // Resumed: a new instance is rented; it dies mid-item and the job pauses with the code.
     await env.jobs.resume(j.id);

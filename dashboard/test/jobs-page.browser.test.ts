@@ -7,11 +7,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobView } from '../src/job-service/schemas.ts';
-import { createKeyframes } from '../src/keyframes.ts';
 import { buildServer } from '../src/server/index.ts';
-import { recordingsRoot } from '../src/ui-dir.ts';
 import { ARTIFACTS, UI_DIST, ensureUiBuilt, openBrowserSession } from './browser-helpers.ts';
-import { clip, openJobsEnv, TOKEN, type JobsEnv } from './jobs-support.ts';
+import { clip, openJobsEnv, type JobsEnv } from './jobs-support.ts';
+import { TOKEN, testServerDeps } from './server-helpers.ts';
 
 let tmp: string;
 let env: JobsEnv;
@@ -44,13 +43,8 @@ beforeAll(async () => {
   env = await openJobsEnv(dataDir);
   // The same services behind a second server that also serves the built UI (the env's has none).
   app = await buildServer({
-    manager: env.manager,
-    store: env.runtime.store,
-    token: TOKEN,
-    dataDir,
+    ...testServerDeps(env.runtime, env.manager, dataDir),
     uiDir: UI_DIST,
-    labels: env.runtime.detector.labels,
-    keyframe: createKeyframes(env.runtime.store, recordingsRoot(dataDir)),
     jobs: env.jobs,
   });
   const session = await openBrowserSession(app, TOKEN, { width: 1280, height: 900 });

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobView } from '../src/job-service/schemas.ts';
-import { clip, openJobsEnv, waitFor, type JobsEnv } from './jobs-support.ts';
+import { clip, openJobsEnv, type JobsEnv } from './jobs-support.ts';
+import { waitFor } from './server-helpers.ts';
 
 let tmp: string;
 let dataDir: string;

@@ -2,36 +2,21 @@
 // whose executor can be made to lose its "worker" once (a transient failure, as the worker hub
 // reports it: the source row failed with WORKER_LOST), the embedded queue in the same store, the
 // job service and the HTTP server over them.
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
-import { createKeyframes } from '../src/keyframes.ts';
 import { createJobService } from '../src/job-service/service.ts';
 import type { JobPayload, JobService, JobServiceOptions } from '../src/job-service/types.ts';
 import { createEmbeddedQueue, type JobQueue } from '../src/queue/index.ts';
-import { openRuntime, type Runtime } from '../src/runtime.ts';
+import type { Runtime } from '../src/runtime.ts';
 import { buildServer } from '../src/server/index.ts';
 import { localExecutor, type Executor, type Placement } from '../src/sources/executor.ts';
 import { createSourceManager } from '../src/sources/manager.ts';
 import type { SourceManager } from '../src/sources/types.ts';
-import { recordingsRoot } from '../src/ui-dir.ts';
-
-const run = promisify(execFile);
-
-export const MEDIA = process.env.AIMA_MEDIA_DIR ?? path.resolve('../shared/media');
-export const VTEST = path.join(MEDIA, 'video/vtest.mp4');
-export const TOKEN = 'jobs-test-token-0123456789';
+import { VTEST, cutClip, openTestRuntime, testServerDeps } from './server-helpers.ts';
 
 /** Cuts `seconds` of vtest from `start` into `<dir>/<name>` (re-encoded: exact length, no audio). */
-export async function clip(dir: string, name: string, seconds: number, start = 0): Promise<string> {
-  const out = path.join(dir, name);
-  await run('ffmpeg', [
-    '-v', 'error', '-y', '-ss', String(start), '-i', VTEST, '-t', String(seconds), '-an',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', out,
-  ]); // prettier-ignore
-  return out;
-}
+export const clip = (dir: string, name: string, seconds: number, start = 0): Promise<string> =>
+  cutClip(VTEST, dir, name, seconds, start);
 
 export interface JobsEnv {
   readonly runtime: Runtime;
@@ -53,14 +38,7 @@ export async function openJobsEnv(
   openQueue: (store: Runtime['store']) => Promise<JobQueue<JobPayload>> = (store) =>
     createEmbeddedQueue<JobPayload>(store, { name: 'jobs' }),
 ): Promise<JobsEnv> {
-  const runtime = await openRuntime({
-    dataDir,
-    modelsDir: process.env.AIMA_MODELS_DIR ?? null,
-    executionProvider: 'cpu',
-    offline: true,
-    modelId: 'yolox-nano',
-    faces: { enabled: false },
-  });
+  const runtime = await openTestRuntime(dataDir, { faces: { enabled: false } });
   const flaky = new Set<string>();
   const placements = new Map<string, Placement>();
   const local = localExecutor(runtime);
@@ -102,16 +80,7 @@ export async function openJobsEnv(
   // interrupted), then the jobs take their items back.
   await manager.recover();
   await jobs.recover();
-  const app = await buildServer({
-    manager,
-    store: runtime.store,
-    token: TOKEN,
-    dataDir,
-    uiDir: null,
-    labels: runtime.detector.labels,
-    keyframe: createKeyframes(runtime.store, recordingsRoot(dataDir)),
-    jobs,
-  });
+  const app = await buildServer({ ...testServerDeps(runtime, manager, dataDir), jobs });
   return {
     runtime,
     manager,
@@ -128,18 +97,4 @@ export async function openJobsEnv(
       await runtime.close();
     },
   };
-}
-
-/** Polls `check` every 50 ms until it returns a value other than undefined (throws after `ms`). */
-export async function waitFor<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  ms = 40_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error('waitFor: timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -10,7 +10,8 @@ import { deviceClass, estimateJob, loadThroughput, throughputOf } from '../src/j
 import { expandMedia } from '../src/job-service/media.ts';
 import { createJobInputVault } from '../src/job-service/secrets.ts';
 import { toJobView } from '../src/job-service/views.ts';
-import { clip, MEDIA } from './jobs-support.ts';
+import { clip } from './jobs-support.ts';
+import { MEDIA } from './server-helpers.ts';
 
 let tmp: string;
 beforeAll(async () => {

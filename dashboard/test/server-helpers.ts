@@ -8,22 +8,29 @@ import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { createKeyframes } from '../src/keyframes.ts';
 import { recordingsRoot } from '../src/ui-dir.ts';
-import { openRuntime, type Runtime } from '../src/runtime.ts';
+import { openRuntime, type Runtime, type RuntimeOptions } from '../src/runtime.ts';
 import { buildServer, type ServerDeps } from '../src/server/index.ts';
 import { createSourceManager } from '../src/sources/manager.ts';
 import type { SourceManager } from '../src/sources/types.ts';
 
 const run = promisify(execFile);
 
-export const VTEST = path.join(process.env.AIMA_MEDIA_DIR ?? '', 'video/vtest.mp4');
+export const MEDIA = process.env.AIMA_MEDIA_DIR ?? path.resolve('../shared/media');
+export const VTEST = path.join(MEDIA, 'video/vtest.mp4');
 export const TOKEN = 'test-token-0123456789abcdef';
 export const bearer = (token = TOKEN): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
-/** Cuts the first `seconds` of `input` into `<dir>/<name>` (re-encoded: exact length, no audio). */
-export async function cutClip(input: string, dir: string, name: string, seconds: number): Promise<string> {
+/** Cuts `seconds` of `input` from `start` into `<dir>/<name>` (re-encoded: exact length, no audio). */
+export async function cutClip(
+  input: string,
+  dir: string,
+  name: string,
+  seconds: number,
+  start = 0,
+): Promise<string> {
   const out = path.join(dir, name);
   await run('ffmpeg', [
-    '-v', 'error', '-y', '-i', input, '-t', String(seconds), '-an',
+    '-v', 'error', '-y', ...(start > 0 ? ['-ss', String(start)] : []), '-i', input, '-t', String(seconds), '-an',
     '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', out,
   ]); // prettier-ignore
   return out;
@@ -40,19 +47,21 @@ export interface ServerEnv {
   close(): Promise<void>;
 }
 
-/** Opens runtime + manager in a fresh temp dir and builds a server over them (not listening). */
-export async function openServerEnv(overrides: Partial<ServerDeps> = {}): Promise<ServerEnv> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'aima-server-'));
-  const dataDir = path.join(dir, 'data');
-  const runtime = await openRuntime({
+/** The runtime of the server tests: chDB in `dataDir`, YOLOX-Nano on CPU, never downloading. */
+export function openTestRuntime(dataDir: string, more: Partial<RuntimeOptions> = {}): Promise<Runtime> {
+  return openRuntime({
     dataDir,
     modelsDir: process.env.AIMA_MODELS_DIR ?? null,
     executionProvider: 'cpu',
     offline: true,
     modelId: 'yolox-nano',
+    ...more,
   });
-  const manager = createSourceManager({ runtime, dataDir });
-  const deps: ServerDeps = {
+}
+
+/** The deps every test server starts from (no UI, the test token); callers add what they test. */
+export function testServerDeps(runtime: Runtime, manager: SourceManager, dataDir: string): ServerDeps {
+  return {
     manager,
     store: runtime.store,
     token: TOKEN,
@@ -60,6 +69,24 @@ export async function openServerEnv(overrides: Partial<ServerDeps> = {}): Promis
     uiDir: null,
     labels: runtime.detector.labels,
     keyframe: createKeyframes(runtime.store, recordingsRoot(dataDir)),
+  };
+}
+
+/** Listens on 127.0.0.1 (a free port) and gives the base URL, for clients that need a socket. */
+export async function listenLocal(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = app.server.address();
+  return `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
+}
+
+/** Opens runtime + manager in a fresh temp dir and builds a server over them (not listening). */
+export async function openServerEnv(overrides: Partial<ServerDeps> = {}): Promise<ServerEnv> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'aima-server-'));
+  const dataDir = path.join(dir, 'data');
+  const runtime = await openTestRuntime(dataDir);
+  const manager = createSourceManager({ runtime, dataDir });
+  const deps: ServerDeps = {
+    ...testServerDeps(runtime, manager, dataDir),
     persons: runtime.faces?.persons ?? null,
     ...overrides,
   };
@@ -81,16 +108,20 @@ export async function openServerEnv(overrides: Partial<ServerDeps> = {}): Promis
   };
 }
 
-/** Polls `check` every 50 ms until it returns a value other than undefined (or throws after `ms`). */
+/**
+ * Polls `check` every 50 ms until it returns something other than undefined or false (a check may
+ * be a plain comparison); throws after `ms`, naming `what`.
+ */
 export async function waitFor<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  ms = 30_000,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 40_000,
+  what = 'condition',
 ): Promise<T> {
-  const until = Date.now() + ms;
+  const end = Date.now() + ms;
   for (;;) {
     const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error('waitFor: timed out');
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

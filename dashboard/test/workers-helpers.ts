@@ -6,17 +6,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { createKeyframes } from '../src/keyframes.ts';
-import { openRuntime, type Runtime } from '../src/runtime.ts';
+import type { Runtime } from '../src/runtime.ts';
 import { buildServer } from '../src/server/index.ts';
 import { localExecutor } from '../src/sources/executor.ts';
 import { createSourceManager } from '../src/sources/manager.ts';
 import type { SourceManager } from '../src/sources/types.ts';
-import { recordingsRoot } from '../src/ui-dir.ts';
 import { createWorkerHub, type WorkerHubInternal, type WorkerHubOptions } from '../src/workers/hub.ts';
+import { listenLocal, openTestRuntime, testServerDeps, waitFor } from './server-helpers.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const TOKEN = 'test-token-0123456789abcdef';
 
 export interface ControlPlane {
   readonly dir: string;
@@ -32,14 +30,7 @@ export async function startControlPlane(
   o: Partial<WorkerHubOptions> & { local?: boolean; faces?: boolean } = {},
 ): Promise<ControlPlane> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'aima-workers-'));
-  const runtime = await openRuntime({
-    dataDir: dir,
-    modelsDir: process.env.AIMA_MODELS_DIR ?? null,
-    executionProvider: 'cpu',
-    offline: true,
-    modelId: 'yolox-nano',
-    faces: { enabled: o.faces ?? false },
-  });
+  const runtime = await openTestRuntime(dir, { faces: { enabled: o.faces ?? false } });
   const hub = createWorkerHub({
     store: runtime.store,
     models: runtime.models,
@@ -54,19 +45,8 @@ export async function startControlPlane(
     dataDir: dir,
     executor: hub.executor(o.local === false ? null : localExecutor(runtime)),
   });
-  const app = await buildServer({
-    manager,
-    store: runtime.store,
-    token: TOKEN,
-    dataDir: dir,
-    uiDir: null,
-    labels: runtime.detector.labels,
-    keyframe: createKeyframes(runtime.store, recordingsRoot(dir)),
-    workers: hub,
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = app.server.address();
-  const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  const app = await buildServer({ ...testServerDeps(runtime, manager, dir), workers: hub });
+  const url = await listenLocal(app);
   return {
     dir,
     runtime,
@@ -155,16 +135,9 @@ export function spawnWorker(
   };
 }
 
-export async function until<T>(
+/** waitFor with the description first (30 s by default), as the worker tests read best. */
+export const until = <T>(
   what: string,
-  check: () => T | undefined | Promise<T | undefined>,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
   ms = 30_000,
-): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+): Promise<T> => waitFor(check, ms, what);

@@ -20,8 +20,8 @@ import {
   type WorkerMessage,
 } from '@aima/inference';
 import { parseNvidiaSmi } from '../src/workers/system.ts';
-import { cutClip } from './server-helpers.ts';
-import { ROOT, startControlPlane, TOKEN, until, type ControlPlane } from './workers-helpers.ts';
+import { TOKEN, cutClip } from './server-helpers.ts';
+import { ROOT, startControlPlane, until, type ControlPlane } from './workers-helpers.ts';
 
 const run = promisify(execFile);
 const VTEST = path.join(process.env.AIMA_MEDIA_DIR ?? '', 'video/vtest.mp4');

@@ -2,7 +2,7 @@
 // here: they live in `<dataDir>/secrets/gpu-keys.json` (mode 0600), outside any query's reach.
 import type { Driver } from './driver.ts';
 import type { Run } from './run.ts';
-import { fromMs, nextVersion, toDateTime64 } from './time.ts';
+import { fromMs, nextVersion, nullableDateTime64, nullableMs, toDateTime64 } from './time.ts';
 
 /** DDL of this part of the schema (one migration step; see migrations.ts). */
 export const GPU_DDL: readonly string[] = [
@@ -128,9 +128,6 @@ interface LedgerRow {
   amount_usd: number;
 }
 
-const nullableTs = (ms: number | null) => (ms === null ? null : toDateTime64(ms));
-const nullableMs = (v: number | string | null) => (v === null ? null : fromMs(v));
-
 function ledgerWhere(q: GpuLedgerQuery): { sql: string; params: Record<string, unknown> } {
   const parts: string[] = [];
   const params: Record<string, unknown> = {};
@@ -164,8 +161,8 @@ export function createGpuMethods(driver: Driver, run: Run): GpuStoreMethods {
             state: r.state,
             price_per_hour: r.pricePerHour,
             created_at: toDateTime64(r.createdAt),
-            started_at: nullableTs(r.startedAt),
-            terminated_at: nullableTs(r.terminatedAt),
+            started_at: nullableDateTime64(r.startedAt),
+            terminated_at: nullableDateTime64(r.terminatedAt),
             worker_id: r.workerId,
             error_code: r.errorCode,
             error_message: r.errorMessage,

@@ -1,7 +1,7 @@
 import type { Driver } from './driver.ts';
 import { StoreError } from './errors.ts';
 import type { Run } from './run.ts';
-import { fromMs, nextVersion, toDateTime64 } from './time.ts';
+import { fromMs, nextVersion, nullableDateTime64, nullableMs, toDateTime64 } from './time.ts';
 import { uint } from './values.ts';
 
 /**
@@ -191,8 +191,8 @@ function jobRow(j: JobRecord, version: number): object {
     error_message: j.errorMessage,
     created_at: toDateTime64(j.createdAt),
     updated_at: toDateTime64(j.updatedAt),
-    started_at: j.startedAt === null ? null : toDateTime64(j.startedAt),
-    finished_at: j.finishedAt === null ? null : toDateTime64(j.finishedAt),
+    started_at: nullableDateTime64(j.startedAt),
+    finished_at: nullableDateTime64(j.finishedAt),
     version,
   };
 }
@@ -214,8 +214,6 @@ function itemRow(i: JobItemRecord, version: number): object {
     version,
   };
 }
-
-const nullableMs = (v: number | string | null): number | null => (v === null ? null : fromMs(v));
 
 function toJob(r: JobSelectRow): JobRecord {
   return {

@@ -32,6 +32,13 @@ export function fromMs(v: unknown): number {
   return n;
 }
 
+/** toDateTime64 for a Nullable column: null stays null. */
+export const nullableDateTime64 = (ms: number | null): string | null =>
+  ms === null ? null : toDateTime64(ms);
+
+/** fromMs for a Nullable column: null stays null. */
+export const nullableMs = (v: unknown): number | null => (v === null ? null : fromMs(v));
+
 let lastVersion = 0;
 
 /**

@@ -1,6 +1,6 @@
 import type { Driver } from './driver.ts';
 import type { Run } from './run.ts';
-import { fromMs, nextVersion, toDateTime64 } from './time.ts';
+import { fromMs, nextVersion, nullableDateTime64, nullableMs, toDateTime64 } from './time.ts';
 import { uint } from './values.ts';
 
 /** DDL of this part of the schema (migration v8: inference workers). */
@@ -137,7 +137,7 @@ const toToken = (r: TokenRow): JoinTokenRecord => ({
   rented: Number(r.rented) === 1,
   createdAt: fromMs(r.created_ms),
   expiresAt: fromMs(r.expires_ms),
-  usedAt: r.used_ms === null ? null : fromMs(r.used_ms),
+  usedAt: nullableMs(r.used_ms),
   workerId: r.worker_id,
 });
 
@@ -148,7 +148,7 @@ export function createWorkerMethods(driver: Driver, run: Run): WorkerStoreMethod
     rented: t.rented ? 1 : 0,
     created_at: toDateTime64(t.createdAt),
     expires_at: toDateTime64(t.expiresAt),
-    used_at: t.usedAt === null ? null : toDateTime64(t.usedAt),
+    used_at: nullableDateTime64(t.usedAt),
     worker_id: t.workerId,
     version: nextVersion(),
   });

@@ -5,6 +5,7 @@ export type { RunpodEmulator, RunpodEmulatorOptions, RunpodGpuType } from './run
 export { startVastEmulator, DEFAULT_VAST_MACHINES } from './vast-emulator.ts';
 export type { VastEmulator, VastEmulatorOptions, VastMachine } from './vast-emulator.ts';
 export { processBoot } from './boot.ts';
+export { seededRandom } from './server.ts';
 export type { BootedChild, ProcessBootOptions } from './boot.ts';
 export type {
   EmuBootHook,

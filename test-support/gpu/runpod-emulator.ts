@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { createLifecycle, type Instance, type Phase } from './lifecycle.ts';
 import { seededRandom, startEmuServer, type Dialect, type EmuRequest, type EmuResponse } from './server.ts';
 import { validatePodBody, type PodBody } from './runpod-schema.ts';
+import { emulatorSurface } from './surface.ts';
 import type { EmulatorBaseOptions, GpuEmulator, HttpFault } from './types.ts';
 
 export interface RunpodGpuType {
@@ -302,35 +303,9 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions = {}): Pro
   }
 
   const server = await startEmuServer(dialect, { apiKey, forbiddenKeys: opts.forbiddenKeys ?? [] });
-  const views = (list: Instance<PodExtra>[]) => list.map((p) => life.view(p, STATUS[p.phase], cost(p)));
-  let closing: Promise<void> | null = null;
-  const close = (): Promise<void> => {
-    closing ??= Promise.all([server.close(), life.close()]).then(() => undefined);
-    return closing;
-  };
   return {
+    ...emulatorSurface(server, life, (p) => life.view(p, STATUS[p.phase], cost(p))),
     url: `${server.origin}/v2`,
     apiKey,
-    requests: server.requests,
-    injectFault: server.injectFault,
-    setRandomFaults: server.setRandomFaults,
-    setInstanceFaults: (f) => life.setFaults(f),
-    bootNow: (id) => {
-      const inst = life.get(id);
-      if (inst) life.bootNow(inst);
-    },
-    killInstance: async (id) => {
-      const pod = life.get(id);
-      if (pod) await life.kill(pod);
-    },
-    instances: () => views(life.all()),
-    liveInstances: () => views(life.live()),
-    billedUsd: (id) => {
-      const pod = life.get(id);
-      return pod ? life.billedUsd(pod) : 0;
-    },
-    totalBilledUsd: () => life.all().reduce((s, p) => s + life.billedUsd(p), 0),
-    close,
-    [Symbol.asyncDispose]: close,
   };
 }

@@ -13,6 +13,7 @@ import {
   type Ask,
   type VastMachine,
 } from './vast-offers.ts';
+import { emulatorSurface } from './surface.ts';
 import type { EmulatorBaseOptions, GpuEmulator, HttpFault } from './types.ts';
 
 export { DEFAULT_VAST_MACHINES, type VastMachine } from './vast-offers.ts';
@@ -333,43 +334,16 @@ export async function startVastEmulator(opts: VastEmulatorOptions = {}): Promise
   };
 
   const server = await startEmuServer(dialect, { apiKey, forbiddenKeys: opts.forbiddenKeys ?? [] });
-  const views = (l: Instance<VastExtra>[]) =>
-    l.map((p) =>
-      life.view(
-        p,
-        p.phase === 'terminated' ? 'destroyed' : (ACTUAL[p.phase] ?? 'null'),
-        p.extra.dphBase + p.extra.storageHour,
-      ),
+  const view = (p: Instance<VastExtra>) =>
+    life.view(
+      p,
+      p.phase === 'terminated' ? 'destroyed' : (ACTUAL[p.phase] ?? 'null'),
+      p.extra.dphBase + p.extra.storageHour,
     );
-  let closing: Promise<void> | null = null;
-  const close = (): Promise<void> => {
-    closing ??= Promise.all([server.close(), life.close()]).then(() => undefined);
-    return closing;
-  };
   return {
+    ...emulatorSurface(server, life, view),
     url: server.origin,
     apiKey,
-    requests: server.requests,
-    injectFault: server.injectFault,
-    setRandomFaults: server.setRandomFaults,
-    setInstanceFaults: (f) => life.setFaults(f),
-    bootNow: (id) => {
-      const inst = life.get(id);
-      if (inst) life.bootNow(inst);
-    },
-    killInstance: async (id) => {
-      const inst = life.get(id);
-      if (inst) await life.kill(inst);
-    },
     askIds: () => asks.filter((a) => !a.rented).map((a) => a.id),
-    instances: () => views(life.all()),
-    liveInstances: () => views(life.live()),
-    billedUsd: (id) => {
-      const inst = life.get(id);
-      return inst ? life.billedUsd(inst) : 0;
-    },
-    totalBilledUsd: () => life.all().reduce((s, p) => s + life.billedUsd(p), 0),
-    close,
-    [Symbol.asyncDispose]: close,
   };
 }

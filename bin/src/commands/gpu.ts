@@ -5,7 +5,7 @@ import type { GpuOffer } from '@aima/inference';
 import { createApiClient } from '../api-client.ts';
 import { parseFlags } from '../config.ts';
 import { CliError } from '../errors.ts';
-import { toTable } from '../output.ts';
+import { printer, toTable, usd } from '../output.ts';
 import type { CommandContext } from './context.ts';
 
 export const gpuUsage = `usage: aima gpu offers [--provider runpod|vastai] [--gpu-type T] [--json]
@@ -20,7 +20,6 @@ const flagsSchema = z.object({
   'gpu-type': z.string().min(1).optional(),
 });
 
-const usd = (n: number): string => `$${n.toFixed(n < 1 ? 4 : 2)}`;
 const pct = (n: number | null | undefined): string =>
   n === null || n === undefined ? '-' : `${Math.round(n)}%`;
 
@@ -40,10 +39,7 @@ export async function gpuCommand(argv: string[], ctx: CommandContext): Promise<n
   if (positionals.length !== 1) throw new CliError('CLI_USAGE', gpuUsage);
   const client = () =>
     createApiClient({ env: ctx.env, signal: ctx.signal, ...(flags.server ? { server: flags.server } : {}) });
-  const out = (value: unknown, text: string): number => {
-    ctx.stdout.write(flags.json ? JSON.stringify(value, null, 2) + '\n' : text);
-    return 0;
-  };
+  const out = printer(ctx.stdout, flags.json);
 
   switch (positionals[0]) {
     case 'offers': {

@@ -5,7 +5,7 @@ import type { EstimateView, JobView } from '@aima/dashboard';
 import { createApiClient, type ApiClient } from '../api-client.ts';
 import { parseFlags } from '../config.ts';
 import { CliError } from '../errors.ts';
-import { toTable } from '../output.ts';
+import { printer, toTable, usd } from '../output.ts';
 import type { CommandContext } from './context.ts';
 
 export const jobsUsage = `usage: aima jobs create <media…> [--name N] [--priority P] [--analyzers a,b] [--names A,B] [--notes T] [--json]
@@ -40,7 +40,6 @@ const flagsSchema = z.object({
 const pct = (p: number): string => `${Math.round(p * 100)}%`;
 const eta = (s: number | null): string =>
   s === null ? '-' : s < 90 ? `${Math.round(s)}s` : `${Math.round(s / 60)}m`;
-const usd = (n: number): string => `$${n.toFixed(n < 1 ? 4 : 2)}`;
 
 function showJob(j: JobView): string {
   const lines = [
@@ -97,10 +96,7 @@ export async function jobsCommand(argv: string[], ctx: CommandContext): Promise<
   };
   const client = (): Promise<ApiClient> =>
     createApiClient({ env: ctx.env, signal: ctx.signal, ...(flags.server ? { server: flags.server } : {}) });
-  const out = (value: unknown, text: string): number => {
-    ctx.stdout.write(flags.json ? JSON.stringify(value, null, 2) + '\n' : text);
-    return 0;
-  };
+  const out = printer(ctx.stdout, flags.json);
 
   switch (verb) {
     case 'create': {

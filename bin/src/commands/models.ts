@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { createModelRegistry, type ModelRegistry, type ResolvedModel } from '@aima/inference';
 import { loadConfig } from '../config.ts';
 import { CliError } from '../errors.ts';
-import { toTable } from '../output.ts';
+import { printer, toTable } from '../output.ts';
 import type { CommandContext } from './context.ts';
 
 export const modelsUsage =
@@ -17,10 +17,7 @@ export async function modelsCommand(argv: string[], ctx: CommandContext): Promis
   const [verb, id] = positionals;
   const config = loadConfig(ctx.env);
   const registry = createModelRegistry({ modelsDir: config.modelsDir, cacheDir: config.cacheDir });
-  const json = values.json === true;
-  const out = (obj: unknown, text: string): void => {
-    ctx.stdout.write(json ? JSON.stringify(obj, null, 2) + '\n' : text);
-  };
+  const out = printer(ctx.stdout, values.json === true);
   switch (verb) {
     case 'list': {
       const list = await registry.list();

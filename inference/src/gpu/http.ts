@@ -4,6 +4,7 @@
 // and is scrubbed from anything that could end up in an error message.
 import { InferenceError } from '../errors.ts';
 import type { InferenceErrorCode } from '../errors.ts';
+import type { HttpProviderOptions } from './provider.ts';
 
 export interface HttpResult {
   readonly status: number;
@@ -26,6 +27,22 @@ export interface CallPolicy {
   retryStatus(status: number): boolean;
   /** One-line detail from the provider's error body. */
   detail(body: unknown): string;
+}
+
+/** A client's policy: what its caller set over the defaults both clients share. */
+export function callPolicy(
+  opts: HttpProviderOptions,
+  own: Pick<CallPolicy, 'provider' | 'baseUrl' | 'backoff' | 'retryStatus' | 'detail'>,
+): CallPolicy {
+  return {
+    ...own,
+    apiKey: opts.apiKey,
+    baseUrl: opts.baseUrl ?? own.baseUrl,
+    fetch: opts.fetch ?? globalThis.fetch,
+    timeoutMs: opts.requestTimeoutMs ?? 30_000,
+    maxRetries: opts.maxRetries ?? 3,
+    maxDelayMs: opts.maxRetryDelayMs ?? 30_000,
+  };
 }
 
 export interface CallInit {

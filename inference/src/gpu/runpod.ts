@@ -2,7 +2,7 @@
 // is checked against the catalog before creating and against the pod's `cost` after: a dearer pod
 // is terminated at once. Errors are RFC 9457 problem+json; 400 on create means "no capacity".
 import type { InferenceErrorCode } from '../errors.ts';
-import { call, gpuError, num, request, type CallPolicy, type HttpResult } from './http.ts';
+import { call, callPolicy, gpuError, num, request, type HttpResult } from './http.ts';
 import type {
   CreateInstanceRequest,
   GpuOffer,
@@ -57,18 +57,13 @@ const lower = (s: string): string =>
 export function createRunpodProvider(opts: RunpodProviderOptions): GpuProvider {
   const cloud = opts.cloud ?? 'SECURE';
   const base = opts.backoffMs ?? 500;
-  const policy: CallPolicy = {
+  const policy = callPolicy(opts, {
     provider: 'runpod',
-    apiKey: opts.apiKey,
-    baseUrl: opts.baseUrl ?? RUNPOD_DEFAULT_BASE_URL,
-    fetch: opts.fetch ?? globalThis.fetch,
-    timeoutMs: opts.requestTimeoutMs ?? 30_000,
-    maxRetries: opts.maxRetries ?? 3,
-    maxDelayMs: opts.maxRetryDelayMs ?? 30_000,
+    baseUrl: RUNPOD_DEFAULT_BASE_URL,
     backoff: (n) => base * 2 ** n,
     retryStatus: (s) => s >= 500,
     detail: problemDetail,
-  };
+  });
 
   const fail = (r: HttpResult, what: string, onCreate = false): never => {
     let code: InferenceErrorCode = 'GPU_PROVIDER_ERROR';

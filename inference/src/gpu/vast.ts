@@ -3,7 +3,7 @@
 // the offer's dph_total is checked before and the instance's after creating. 429 carries no
 // Retry-After: back off client-side like the official client (0.15 s ×1.5, 3 retries).
 import type { InferenceErrorCode } from '../errors.ts';
-import { call, gpuError, num, request, type CallPolicy, type HttpResult } from './http.ts';
+import { call, callPolicy, gpuError, num, request, type HttpResult } from './http.ts';
 import type {
   CreateInstanceRequest,
   GpuOffer,
@@ -54,18 +54,13 @@ function vastDetail(body: unknown): string {
 export function createVastProvider(opts: VastProviderOptions): GpuProvider {
   const base = opts.backoffMs ?? 150;
   const disk = opts.diskGb ?? 10;
-  const policy: CallPolicy = {
+  const policy = callPolicy(opts, {
     provider: 'vastai',
-    apiKey: opts.apiKey,
-    baseUrl: opts.baseUrl ?? VAST_DEFAULT_BASE_URL,
-    fetch: opts.fetch ?? globalThis.fetch,
-    timeoutMs: opts.requestTimeoutMs ?? 30_000,
-    maxRetries: opts.maxRetries ?? 3,
-    maxDelayMs: opts.maxRetryDelayMs ?? 30_000,
+    baseUrl: VAST_DEFAULT_BASE_URL,
     backoff: (n) => base * 1.5 ** n,
     retryStatus: (s) => s === 502 || s === 503 || s === 504,
     detail: vastDetail,
-  };
+  });
   const sig = (signal?: AbortSignal) => (signal ? { signal } : {});
 
   const fail = (r: HttpResult, what: string, onCreate = false): never => {
