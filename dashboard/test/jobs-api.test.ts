@@ -226,4 +226,13 @@ describe('jobs over REST', () => {
       expect.arrayContaining(['/api/v1/jobs', '/api/v1/jobs/{id}', '/api/v1/jobs/{id}/estimate']),
     );
   });
+
+  it('exports jobs per state to Prometheus, matching the list', async () => {
+    const list = (await api<JobView[]>('GET', '/api/v1/jobs')).json;
+    const text = (await env.app.inject({ method: 'GET', url: '/metrics', headers: auth })).body;
+    const byState = new Map<string, number>();
+    for (const j of list) byState.set(j.state, (byState.get(j.state) ?? 0) + 1);
+    expect(byState.size).toBeGreaterThan(0);
+    for (const [state, n] of byState) expect(text).toContain(`aima_jobs{state="${state}"} ${n}`);
+  });
 });
