@@ -1,6 +1,7 @@
 // The worker hop: a file through a separate `aima worker` process vs in process (throughput ratio),
 // and the latency a live source's results gain crossing the worker socket (p50/p95).
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cutClip } from '../dashboard/test/server-helpers.ts';
 import { spawnWorker, startControlPlane, until } from '../dashboard/test/workers-helpers.ts';
 
@@ -18,10 +19,15 @@ const pct = (xs: number[], p: number): number => {
   return s.length === 0 ? 0 : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
 export async function benchWorkerHop(): Promise<Record<string, unknown>> {
+  // The test helpers this bench shares, and the worker process it starts, read the models from the
+  // environment (as the other benches default to ../shared/models).
+  process.env.AIMA_MODELS_DIR ??= path.resolve(root, '../shared/models');
   const hops: number[] = [];
   const cp = await startControlPlane({ local: true, onHopLatency: (ms) => hops.push(ms) });
-  const media = process.env.AIMA_MEDIA_DIR ?? path.resolve('../shared/media');
+  const media = process.env.AIMA_MEDIA_DIR ?? path.resolve(root, '../shared/media');
   const clip = await cutClip(path.join(media, 'video/vtest.mp4'), cp.dir, 'hop.mp4', 20);
   const { token } = await cp.hub.createJoinToken();
   const worker = spawnWorker(cp.url, token, 'bench');
