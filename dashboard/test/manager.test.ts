@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSourceGuard } from '@aima/ingest';
 import {
   createSourceManager,
   openRuntime,
@@ -125,5 +126,45 @@ describe('source manager', () => {
     expect(await runtime.store.countDetections({ sourceId: 'clip-live' })).toBe(0);
     expect(removed).toEqual(['clip-live']);
     expect((await manager.list()).map((s) => s.id)).not.toContain('clip-live');
+  });
+  it('resumes what a crash cut off, checking each source again with the guard first', async () => {
+    const now = Date.now();
+    const row = {
+      kind: 'rtsp' as const,
+      live: true,
+      status: 'running' as const,
+      errorCode: '',
+      errorMessage: '',
+      epochMs: now,
+      createdAt: now,
+      updatedAt: now,
+      meta: JSON.stringify({ fps: 2, realtime: false }),
+    };
+    // As a killed process leaves them: 'running' rows nothing runs. Port 1 on 127.0.0.1 is closed.
+    await runtime.store.upsertSource({ ...row, id: 'crashed-cam', display: 'rtsp://127.0.0.1:1/cam' });
+    await runtime.store.upsertSource({
+      ...row,
+      id: 'crashed-clip',
+      kind: 'file',
+      live: false,
+      display: clip,
+    });
+    const strict = createSourceManager({
+      runtime,
+      dataDir: tmp,
+      guard: createSourceGuard({ policy: 'public-only', mediaRoots: [tmp] }),
+    });
+    try {
+      const resumed = await strict.recover();
+      // The file is inside the media roots and starts over; the loopback camera is now refused.
+      expect(resumed.map((v) => v.id)).toEqual(['crashed-clip']);
+      expect(await runtime.store.getSource('crashed-cam')).toMatchObject({
+        status: 'failed',
+        errorCode: 'INGEST_SOURCE_BLOCKED',
+      });
+      expect((await strict.settled('crashed-clip'))?.status).toBe('done');
+    } finally {
+      await strict.close();
+    }
   });
 });

@@ -81,6 +81,7 @@ export async function serveCommand(argv: string[], ctx: CommandContext): Promise
   const manager = createSourceManager({
     runtime,
     executor: workers.executor(flags['no-local-worker'] ? null : localExecutor(runtime)),
+    guard: sourceGuard,
     dataDir: config.dataDir,
     maxConcurrent: flags['max-sources'],
     segmentSeconds: config.recordings.segmentSeconds,

@@ -28,6 +28,8 @@ export interface SourceManagerOptions {
   readonly executor?: Executor;
   /** Where the real inputs of redacted stream URLs are kept for restarts (default: under dataDir). */
   readonly vault?: InputVault;
+  /** The source guard: sources resumed after a restart are checked again before they connect. */
+  readonly guard?: { check(input: string): Promise<unknown> };
   readonly dataDir: string;
   /** Jobs analysed at once; more wait as 'pending' (default 4). */
   readonly maxConcurrent?: number;
@@ -422,6 +424,8 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
         }
         let source: SourceRef;
         try {
+          // Checked again: the policy or the media roots may have been tightened since it was added.
+          await opts.guard?.check(plan.input);
           source = parseSource(plan.input);
         } catch (err) {
           const { code, message } = errorFields(err);
