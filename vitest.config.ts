@@ -1,10 +1,12 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 // Real models and media live beside the checkout; tests never download anything.
 const sharedDir = process.env.AIMA_SHARED_DIR ?? path.resolve(root, '../shared');
+
+const BROWSER_TESTS = ['dashboard/test/browser*.test.ts', 'dashboard/test/*.browser.test.ts'];
 
 export default defineConfig({
   test: {
@@ -22,7 +24,20 @@ export default defineConfig({
       { extends: true, test: { name: 'ingest', include: ['ingest/**/*.test.ts'] } },
       { extends: true, test: { name: 'inference', include: ['inference/**/*.test.ts'] } },
       { extends: true, test: { name: 'storage', include: ['storage/**/*.test.ts'] } },
-      { extends: true, test: { name: 'dashboard', include: ['dashboard/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'dashboard',
+          include: ['dashboard/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...BROWSER_TESTS],
+        },
+      },
+      // Real Chromium playing live video is timing-sensitive: these run last, as a group of their
+      // own, not beside the tests that start worker processes with detectors of their own.
+      {
+        extends: true,
+        test: { name: 'browser', include: BROWSER_TESTS, sequence: { groupOrder: 1 } },
+      },
       { extends: true, test: { name: 'cli', include: ['bin/**/*.test.ts'] } },
     ],
   },
