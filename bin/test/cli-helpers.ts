@@ -46,6 +46,13 @@ export interface ServeProcess {
   out(): string;
 }
 
+// A test that fails half-way must not leave a server running: whatever is still up when the test
+// process exits is killed.
+const serving = new Set<ChildProcessWithoutNullStreams>();
+process.once('exit', () => {
+  for (const child of serving) child.kill('SIGKILL');
+});
+
 /** Starts the real `aima serve` on a free port (CPU, offline, media roots at ../shared/media). */
 export function startServe(dataDir: string, env: Record<string, string> = {}): Promise<ServeProcess> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/aima'), 'serve', '--port', '0'], {
@@ -60,6 +67,8 @@ export function startServe(dataDir: string, env: Record<string, string> = {}): P
       ...env,
     },
   });
+  serving.add(child);
+  child.once('exit', () => serving.delete(child));
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr.on('data', (b: Buffer) => (out += b.toString()));
