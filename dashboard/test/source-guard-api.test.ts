@@ -9,6 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loopbackConnect, loopbackSpawn } from '../../test-support/loopback-only.ts';
 import { createSourceGuard, type SourceGuard } from '@aima/ingest';
 import { buildServer } from '../src/server/index.ts';
 import { VTEST, bearer, cutClip, openServerEnv, type ServerEnv } from './server-helpers.ts';
@@ -19,8 +20,12 @@ let clip: string;
 let counter: net.Server;
 let port = 0;
 let connections = 0;
-const spawnSpy = vi.spyOn(child_process, 'spawn');
-const connectSpy = vi.spyOn(net.Socket.prototype, 'connect');
+const realSpawn = child_process.spawn;
+const realConnect = net.Socket.prototype.connect;
+// Spies that also refuse anything aimed outside loopback: a broken guard fails the test, it never
+// sends a packet to the addresses named here.
+const spawnSpy = vi.spyOn(child_process, 'spawn').mockImplementation(loopbackSpawn(realSpawn));
+const connectSpy = vi.spyOn(net.Socket.prototype, 'connect').mockImplementation(loopbackConnect(realConnect));
 const lookups: string[] = [];
 
 const guardFor = (policy: 'self-hosted' | 'public-only'): SourceGuard =>

@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loopbackConnect, loopbackSpawn } from '../../test-support/loopback-only.ts';
 import { createSourceGuard, type SourceGuardOptions } from '../index.ts';
 
 const NAMES: Readonly<Record<string, string[]>> = {
@@ -41,8 +42,12 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 let server: net.Server;
 let port = 0;
 let connections = 0;
-const connectSpy = vi.spyOn(net.Socket.prototype, 'connect');
-const spawnSpy = vi.spyOn(child_process, 'spawn');
+const realSpawn = child_process.spawn;
+const realConnect = net.Socket.prototype.connect;
+// Spies that also refuse anything aimed outside loopback: a broken guard fails the test, it never
+// sends a packet to the addresses named here.
+const connectSpy = vi.spyOn(net.Socket.prototype, 'connect').mockImplementation(loopbackConnect(realConnect));
+const spawnSpy = vi.spyOn(child_process, 'spawn').mockImplementation(loopbackSpawn(realSpawn));
 
 beforeAll(async () => {
   syncBuiltinESMExports(); // the spawn spy reaches `import { spawn } from 'node:child_process'` too
