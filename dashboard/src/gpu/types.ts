@@ -1,29 +1,15 @@
 // The GPU pool's public shapes: the contract other parts code against (issue-10 design notes), the
 // narrow view of the worker hub it needs, and its options.
 import type { GpuOffer, GpuProvider, ProviderName } from '@aima/inference';
-import type { GpuInstanceState, GpuLedgerRecord, GpuStoreMethods } from '@aima/storage';
+import type { GpuInstanceRecord, GpuLedgerRecord, GpuStoreMethods } from '@aima/storage';
 import type { GpuKeyStore } from './keys.ts';
 
-/** A rented instance as the API and the GPU page show it. */
-export interface GpuInstanceView {
-  readonly id: string;
-  readonly provider: string;
-  readonly providerId: string;
-  readonly jobId: string;
-  readonly label: string;
-  readonly gpuType: string;
-  readonly state: GpuInstanceState;
-  readonly pricePerHour: number;
-  readonly createdAt: number;
-  readonly startedAt: number | null;
-  readonly terminatedAt: number | null;
+/** A rented instance as the API and the GPU page show it: its stored row, plus what it costs now. */
+export interface GpuInstanceView extends GpuInstanceRecord {
   /** Billed cost so far (the ledger plus the open slice). */
   readonly costUsd: number;
   /** The job's budget while this pool knows it (null after a restart). */
   readonly budgetUsd: number | null;
-  readonly workerId: string;
-  readonly errorCode: string;
-  readonly errorMessage: string;
   /** From the worker's last heartbeat; null until it joined. */
   readonly stats: GpuStats | null;
 }

@@ -9,7 +9,7 @@ import { errorFields, makeSourceId, type JobProgress, type LiveFrame } from '../
 import { localExecutor, type Executor, type Placement, type RemotePreview } from './executor.ts';
 import type { SourceView } from '../protocol.ts';
 import type { Runtime } from '../runtime.ts';
-import { encodePreview } from './preview.ts';
+import { livePreview } from './preview.ts';
 import { createInputVault, type InputVault } from './inputs.ts';
 import { resumePlan } from './resume.ts';
 import type {
@@ -207,46 +207,23 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
     }
   };
 
-  const onFrame = (e: Entry, { event, frame, sourceWidth, sourceHeight, faces }: LiveFrame): void => {
+  const onFrame = (e: Entry, f: LiveFrame): void => {
     const readyAt = performance.timeOrigin + performance.now();
-    if (frame.receivedAt !== undefined) {
-      e.latencies.push(readyAt - frame.receivedAt);
+    if (f.frame.receivedAt !== undefined) {
+      e.latencies.push(readyAt - f.frame.receivedAt);
       if (e.latencies.length > 50) e.latencies.shift();
     }
     if (e.listeners.size === 0 || e.encoding) return;
     e.encoding = true;
-    encodePreview(frame, opts.previewQuality)
-      .then((jpeg) => {
-        deliver(e, {
-          type: 'frame',
-          sourceId: e.id,
-          seq: event.frame.seq,
-          ts: event.frame.ts,
-          ptsMs: event.frame.ptsMs,
-          receivedAt: frame.receivedAt ?? readyAt,
-          sentAt: performance.timeOrigin + performance.now(),
-          width: frame.width,
-          height: frame.height,
-          sourceWidth,
-          sourceHeight,
-          jpeg: jpeg.toString('base64'),
-          detections: event.frame.detections.map((d) => ({
-            label: d.label,
-            score: d.score,
-            box: [...d.box] as [number, number, number, number],
-            trackId: d.trackId,
-          })),
-          faces: [...faces],
-          skipped: 0,
-        });
-      })
+    livePreview(f, f.frame.receivedAt ?? readyAt, opts.previewQuality)
+      .then((p) => onPreview(e, p))
       .catch(() => undefined)
       .finally(() => {
         e.encoding = false;
       });
   };
 
-  // A remote worker encoded this preview already: it becomes the same live message.
+  // A preview (encoded here, or by a remote worker) becomes the live frame message.
   const onPreview = (e: Entry, p: RemotePreview): void => {
     if (e.listeners.size === 0) return;
     deliver(e, {

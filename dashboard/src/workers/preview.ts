@@ -1,5 +1,5 @@
 import type { LiveFrame } from '../jobs/analysis-job.ts';
-import { encodePreview } from '../sources/preview.ts';
+import { livePreview } from '../sources/preview.ts';
 import type { AssignmentEnv } from './assignment.ts';
 
 /**
@@ -15,35 +15,15 @@ export function previewSender(
   quality?: number,
 ): (f: LiveFrame) => void {
   let encoding = false;
-  return ({ event, frame, sourceWidth, sourceHeight, faces }) => {
+  return (f) => {
     if (encoding || !watched()) return;
     encoding = true;
-    const receivedAt = frame.receivedAt ?? performance.timeOrigin + performance.now();
-    encodePreview(frame, quality)
-      .then((jpeg) => {
+    livePreview(f, f.frame.receivedAt ?? performance.timeOrigin + performance.now(), quality)
+      .then((p) => {
         // Watching may have stopped while this encoded.
         if (!watched()) return;
         env.send(
-          {
-            type: 'frame',
-            assignmentId,
-            seq: event.frame.seq,
-            ts: event.frame.ts,
-            ptsMs: event.frame.ptsMs,
-            receivedAt,
-            width: frame.width,
-            height: frame.height,
-            sourceWidth,
-            sourceHeight,
-            jpeg: jpeg.toString('base64'),
-            detections: event.frame.detections.map((d) => ({
-              label: d.label,
-              score: d.score,
-              box: [...d.box] as [number, number, number, number],
-              trackId: d.trackId,
-            })),
-            faces: [...faces],
-          },
+          { type: 'frame', assignmentId, ...p, detections: [...p.detections], faces: [...p.faces] },
           'preview',
         );
       })
