@@ -337,3 +337,20 @@ export type {
   InstanceSnapshot,
   StartCheck,
 } from './src/gpu/guard.ts';
+
+// Safety analysis (issue 11): the rows of pose, tags, age, NSFW and the rule engine.
+export { KEYPOINT_NAMES } from './src/pose/records.ts';
+export type { KeypointName, LivePose, PoseFeatureRow, PoseRow, Posture } from './src/pose/records.ts';
+export type { TagCategory, TagRow, TagScope } from './src/tags/records.ts';
+export { AGE_VERDICTS } from './src/age/records.ts';
+export type { AgeRow, AgeVerdict, AgeVerdictRow } from './src/age/records.ts';
+export type { AuditRow, NsfwRow, QuarantineCode, QuarantineRow } from './src/nsfw/records.ts';
+export { SAFETY_ASSESSMENT } from './src/safety/records.ts';
+export type {
+  RiskRow,
+  SafetyAssessment,
+  SafetyEventRow,
+  SafetyEventStatus,
+  SafetyEvidence,
+  SafetySeverity,
+} from './src/safety/records.ts';

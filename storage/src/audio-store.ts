@@ -1,6 +1,10 @@
 import * as audio from './audio-sql.ts';
 import type { Driver, TableName } from './driver.ts';
 import { StoreError } from './errors.ts';
+import { GATE_INSERTERS } from './gate-store.ts';
+import { POSE_INSERTERS } from './pose-store.ts';
+import { SAFETY_INSERTERS } from './safety-store.ts';
+import { TAGS_INSERTERS } from './tags-store.ts';
 import type { AppearanceRecord, FaceRecord, ShotRecord } from './people-types.ts';
 import { nextVersion } from './time.ts';
 import * as tr from './transcript-sql.ts';
@@ -101,7 +105,7 @@ export function createAudioMethods(driver: Driver, run: Run): AudioMethods {
  * record types of each table (camelCase fields), as the analyzer contract's ResultBatch carries
  * them; transcript_words is filled through transcript_segments and is not listed.
  */
-export const ANALYZER_TABLES = Object.freeze([
+const CORE_TABLES = [
   'speech_segments',
   'loudness',
   'audio_events',
@@ -116,9 +120,17 @@ export const ANALYZER_TABLES = Object.freeze([
   'faces',
   'appearances',
   'shots',
-] as const);
+] as const;
 
-export type AnalyzerTable = (typeof ANALYZER_TABLES)[number];
+// Each part of the schema names its own analyzer tables and inserters (pose-store.ts, ...).
+const PART_INSERTERS = { ...POSE_INSERTERS, ...TAGS_INSERTERS, ...GATE_INSERTERS, ...SAFETY_INSERTERS };
+
+export type AnalyzerTable = (typeof CORE_TABLES)[number] | keyof typeof PART_INSERTERS;
+
+export const ANALYZER_TABLES: readonly AnalyzerTable[] = Object.freeze([
+  ...CORE_TABLES,
+  ...(Object.keys(PART_INSERTERS) as (keyof typeof PART_INSERTERS)[]),
+]);
 
 // Which Store method stores each table's rows. The casts are the boundary: rows arrive as
 // `unknown` (possibly from a remote worker), and every audio mapper checks each field's type; the
@@ -138,6 +150,7 @@ const INSERTERS: Readonly<Record<AnalyzerTable, (s: Store, rows: readonly unknow
   faces: (s, r) => s.insertFaces(r as readonly FaceRecord[]),
   appearances: (s, r) => s.upsertAppearances(r as readonly AppearanceRecord[]),
   shots: (s, r) => s.insertShots(r as readonly ShotRecord[]),
+  ...PART_INSERTERS,
 };
 
 export function isAnalyzerTable(table: string): table is AnalyzerTable {

@@ -40,6 +40,15 @@ export type TableName =
   | 'result_batches'
   | 'gpu_instances'
   | 'gpu_ledger'
+  | 'poses'
+  | 'pose_features'
+  | 'tags'
+  | 'age_estimates'
+  | 'nsfw_scores'
+  | 'quarantines'
+  | 'audit_events'
+  | 'safety_events'
+  | 'risk_scores'
   | 'schema_migrations';
 
 export interface Driver {

@@ -1,9 +1,13 @@
 import type { Driver } from './driver.ts';
 import { StoreError, toStoreError } from './errors.ts';
 import { toDateTime64 } from './time.ts';
+import { GATE_DDL } from './gate-store.ts';
 import { GPU_DDL } from './gpu-store.ts';
 import { JOBS_DDL } from './jobs-store.ts';
+import { POSE_DDL } from './pose-store.ts';
 import { QUEUE_DDL } from './queue-store.ts';
+import { SAFETY_DDL } from './safety-store.ts';
+import { TAGS_DDL } from './tags-store.ts';
 import { WORKERS_DDL } from './workers-store.ts';
 
 /** One schema step. Statements run in order; each is idempotent (IF NOT EXISTS) so a step cut short re-runs cleanly. */
@@ -317,6 +321,11 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 7, name: 'embedded job queue', statements: QUEUE_DDL },
   { version: 8, name: 'inference workers, join tokens, result batches', statements: WORKERS_DDL },
   { version: 9, name: 'GPU pool: instances and the cost ledger', statements: GPU_DDL },
+  {
+    version: 10,
+    name: 'safety: poses, tags, age estimates, NSFW scores, quarantines, audit, safety events, risk',
+    statements: [...POSE_DDL, ...TAGS_DDL, ...GATE_DDL, ...SAFETY_DDL],
+  },
 ]);
 
 /** The schema version this build of the package migrates to. */

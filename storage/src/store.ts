@@ -4,6 +4,10 @@ import { MIGRATIONS, migrate } from './migrations.ts';
 import { createAudioMethods, insertAnalyzerRows } from './audio-store.ts';
 import { createPeopleMethods } from './people-store.ts';
 import { createGpuMethods } from './gpu-store.ts';
+import { createPoseMethods } from './pose-store.ts';
+import { createTagsMethods } from './tags-store.ts';
+import { createGateMethods } from './gate-store.ts';
+import { createSafetyMethods } from './safety-store.ts';
 import { createJobMethods } from './jobs-store.ts';
 import { createQueueMethods } from './queue-store.ts';
 import { createWorkerMethods } from './workers-store.ts';
@@ -200,6 +204,10 @@ export function createDriverStore(driver: Driver): Store {
     ...createQueueMethods(driver, run),
     ...createWorkerMethods(driver, run),
     ...createGpuMethods(driver, run),
+    ...createPoseMethods(driver, run),
+    ...createTagsMethods(driver, run),
+    ...createGateMethods(driver, run),
+    ...createSafetyMethods(driver, run),
     insertAnalyzerRows: (table, rows) => insertAnalyzerRows(store, table, rows),
     close() {
       closing ??= (async () => {

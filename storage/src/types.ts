@@ -1,6 +1,10 @@
+import type { GateStoreMethods } from './gate-store.ts';
 import type { GpuStoreMethods } from './gpu-store.ts';
 import type { JobStoreMethods } from './jobs-store.ts';
+import type { PoseStoreMethods } from './pose-store.ts';
 import type { QueueStoreMethods } from './queue-store.ts';
+import type { SafetyStoreMethods } from './safety-store.ts';
+import type { TagsStoreMethods } from './tags-store.ts';
 import type { WorkerStoreMethods } from './workers-store.ts';
 import type { SourceKind } from '@aima/ingest';
 import type {
@@ -192,7 +196,16 @@ export interface RecordingUsage {
  * directory) and a ClickHouse server through @clickhouse/client (when CLICKHOUSE_URL is set). Both
  * run the same contract tests. All values are bound as query parameters, never spliced into SQL.
  */
-export interface Store extends JobStoreMethods, QueueStoreMethods, WorkerStoreMethods, GpuStoreMethods {
+export interface Store
+  extends
+    JobStoreMethods,
+    QueueStoreMethods,
+    WorkerStoreMethods,
+    GpuStoreMethods,
+    PoseStoreMethods,
+    TagsStoreMethods,
+    GateStoreMethods,
+    SafetyStoreMethods {
   readonly kind: 'embedded' | 'server';
   readonly closed: boolean;
   /** Applies pending versioned migrations; idempotent. */

@@ -12,6 +12,11 @@ import {
 import { detectAnalyzer } from './detect.ts';
 import { facesAnalyzer } from './faces.ts';
 import { shotsAnalyzer } from './shots.ts';
+import { poseAnalyzer } from './pose.ts';
+import { tagsAnalyzer } from './tags.ts';
+import { ageAnalyzer } from './age.ts';
+import { nsfwAnalyzer } from './nsfw.ts';
+import { safetyAnalyzer } from './safety.ts';
 
 export const ANALYZERS: AnalyzerRegistry = createAnalyzerRegistry([
   detectAnalyzer,
@@ -23,6 +28,11 @@ export const ANALYZERS: AnalyzerRegistry = createAnalyzerRegistry([
   asrAnalyzer,
   speakersAnalyzer,
   speechRateAnalyzer,
+  poseAnalyzer,
+  tagsAnalyzer,
+  ageAnalyzer,
+  nsfwAnalyzer,
+  safetyAnalyzer,
 ]);
 
 export { ANALYSIS_EVENTS } from './detect.ts';

@@ -30,6 +30,11 @@ import { analyzerRoutes } from './routes/analyzers.ts';
 import { gpuRoutes } from './routes/gpu.ts';
 import { jobRoutes } from './routes/jobs.ts';
 import { registerWorkerSocket, workerRoutes } from './routes/workers.ts';
+import { poseRoutes } from './routes/pose.ts';
+import { tagsRoutes } from './routes/tags.ts';
+import { gateRoutes } from './routes/gate.ts';
+import { safetyRoutes } from './routes/safety.ts';
+import { analyzeRoutes } from './routes/analyze.ts';
 import { DEFAULT_VISIBILITY } from '../persons/queries.ts';
 import { documentVideoSocket, registerVideoSocket } from './routes/video.ts';
 import { createVideoSockets, type VideoSockets } from './video-socket.ts';
@@ -151,6 +156,11 @@ async function assemble(
     ...jobRoutes(deps),
     ...workerRoutes(deps),
     ...gpuRoutes(deps),
+    ...poseRoutes(deps),
+    ...tagsRoutes(deps),
+    ...gateRoutes(deps),
+    ...safetyRoutes(deps),
+    ...analyzeRoutes(deps),
   ];
   document = buildOpenApi(routes, { version: API_VERSION });
   documentVideoSocket(document);

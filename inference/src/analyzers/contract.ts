@@ -40,6 +40,11 @@ export type LaneKind =
   | 'speakers'
   | 'sound-events'
   | 'loudness'
+  | 'pose'
+  | 'tags'
+  | 'age'
+  | 'nsfw'
+  | 'safety'
   | 'none';
 
 /** One thing an analyzer produces: rows for a stable table, a live message kind, a lane. */
@@ -158,6 +163,13 @@ export interface AnalyzerDefinition<C = unknown> {
   /** Runs when no analyzer set is chosen. */
   readonly defaultOn: boolean;
   readonly produces: readonly AnalyzerOutput[];
+  /**
+   * 'minor-protection': the analyzer looks at sexual content and runs only behind the age gate
+   * (inference/src/analyzers/minor-gate.ts, applied by the host on every path: files, live, the
+   * seed API, workers). It refuses to start without the age analyzer, and stops (quarantining the
+   * source) the moment a face is a likely minor or cannot be aged.
+   */
+  readonly gate?: 'minor-protection';
   create(ctx: AnalyzerContext, config: C): Promise<AnalyzerInstance>;
 }
 

@@ -1,6 +1,7 @@
 // Routes of the tiny hash router: #/login, #/sources, #/live/:id, #/history[?source=id],
 // #/playback/:id[?ts=epoch ms], #/people, #/people/:id (a person's dossier),
-// #/search[?q=words&source=id&person=id] (words in transcripts), #/jobs, #/gpu.
+// #/search[?q=words&source=id&person=id] (words in transcripts), #/jobs, #/gpu,
+// #/safety[?source=id] (safety events and risk), #/vocabulary (the tag vocabulary).
 // Hash routes need no server fallback and survive reloads of the static build.
 
 export type Route =
@@ -13,6 +14,8 @@ export type Route =
   | { readonly name: 'person'; readonly id: string }
   | { readonly name: 'jobs' }
   | { readonly name: 'gpu' }
+  | { readonly name: 'safety'; readonly source: string | null }
+  | { readonly name: 'vocabulary' }
   | {
       readonly name: 'search';
       readonly q: string;
@@ -44,6 +47,10 @@ export function parseHash(hash: string): Route {
       return { name: 'jobs' };
     case 'gpu':
       return { name: 'gpu' };
+    case 'safety':
+      return { name: 'safety', source: params.get('source') };
+    case 'vocabulary':
+      return { name: 'vocabulary' };
     case 'search':
       return {
         name: 'search',
@@ -76,6 +83,10 @@ export function href(route: Route): string {
       return '#/jobs';
     case 'gpu':
       return '#/gpu';
+    case 'safety':
+      return route.source ? `#/safety?source=${encodeURIComponent(route.source)}` : '#/safety';
+    case 'vocabulary':
+      return '#/vocabulary';
     case 'search': {
       const q = new URLSearchParams();
       if (route.q) q.set('q', route.q);

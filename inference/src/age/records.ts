@@ -1,0 +1,32 @@
+// Rows of the age analyzer (issue 11): the input of the minor-protection gate.
+
+/** adult: estimated at or over 18 + margin; minor: under; unknown: no estimate could be made. */
+export type AgeVerdict = 'adult' | 'minor' | 'unknown';
+
+/** One face's age estimate on one analysed frame (table `age_estimates`). */
+export interface AgeRow {
+  readonly sourceId: string;
+  readonly ts: number;
+  readonly seq: number;
+  readonly faceTrackId: number;
+  readonly box: readonly [number, number, number, number];
+  /** Years; null when the face could not be aged (too small, too blurred, the model failed). */
+  readonly age: number | null;
+  readonly low: number | null;
+  readonly high: number | null;
+  readonly verdict: AgeVerdict;
+  readonly modelId: string;
+}
+
+/**
+ * Transient table 'age-verdicts': one row per analysed frame, faces or not, in frame order. The
+ * gate and the gated analyzers act only on frames with a verdict; 'clear' = every face adult.
+ */
+export const AGE_VERDICTS = 'age-verdicts';
+export interface AgeVerdictRow {
+  readonly seq: number;
+  readonly ts: number;
+  readonly faces: number;
+  readonly minAge: number | null;
+  readonly verdict: 'clear' | 'minor' | 'unknown';
+}

@@ -1,0 +1,22 @@
+// The safety rule events and the per-source risk series (issue 11, the safety analyzer): part of migration v10.
+import type { Driver } from './driver.ts';
+import type { Run } from './run.ts';
+import type { Store } from './types.ts';
+
+/** DDL of this part of the schema (migration v10; see migrations.ts). */
+export const SAFETY_DDL: readonly string[] = [];
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface SafetyStoreMethods {}
+
+export function createSafetyMethods(driver: Driver, run: Run): SafetyStoreMethods {
+  void driver;
+  void run;
+  return {};
+}
+
+/** Tables of this part an analyzer may emit rows for (insertAnalyzerRows), and the method storing each. */
+export const SAFETY_INSERTERS = {} satisfies Record<
+  string,
+  (s: Store, rows: readonly unknown[]) => Promise<void>
+>;
