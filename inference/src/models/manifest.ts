@@ -2,6 +2,10 @@ import { COCO80 } from '../detect/coco.ts';
 import { AUDIO_MODELS } from './manifest-audio.ts';
 import { ASR_MODELS } from './manifest-asr.ts';
 import { SPEAKER_MODELS } from './manifest-speakers.ts';
+import { AGE_MODELS, AGE_DOWNLOAD_MODELS } from './manifest-age.ts';
+import { NSFW_MODELS, NSFW_DOWNLOAD_MODELS } from './manifest-nsfw.ts';
+import { POSE_MODELS, POSE_DOWNLOAD_MODELS } from './manifest-pose.ts';
+import { TAG_MODELS, TAG_DOWNLOAD_MODELS } from './manifest-tags.ts';
 
 export type ModelTask =
   | 'detect'
@@ -12,6 +16,10 @@ export type ModelTask =
   | 'asr'
   | 'speaker-segmentation'
   | 'speaker-embedding'
+  | 'pose'
+  | 'image-text'
+  | 'age'
+  | 'nsfw'
   | 'data';
 export type DecoderKind =
   | 'yolox'
@@ -26,6 +34,15 @@ export type DecoderKind =
   | 'zipformer-streaming'
   | 'pyannote-segmentation'
   | 'speaker-embedding'
+  | 'movenet'
+  | 'yolov8-pose'
+  | 'rtmpose-simcc'
+  | 'clip-image'
+  | 'clip-text'
+  | 'ssrnet'
+  | 'genderage'
+  | 'nsfwjs'
+  | 'nudenet'
   | 'none';
 export type ColorOrder = 'RGB' | 'BGR';
 
@@ -149,6 +166,10 @@ export const BUILTIN_MODELS: readonly ModelSpec[] = Object.freeze([
     decoder: 'silero-vad',
   },
   ...AUDIO_MODELS,
+  ...POSE_MODELS,
+  ...TAG_MODELS,
+  ...AGE_MODELS,
+  ...NSFW_MODELS,
 ] satisfies ModelSpec[]);
 
 /** The default detector. */
@@ -213,4 +234,8 @@ export const DOWNLOAD_ONLY_MODELS: readonly ModelSpec[] = Object.freeze([
   },
   ...ASR_MODELS,
   ...SPEAKER_MODELS,
+  ...POSE_DOWNLOAD_MODELS,
+  ...TAG_DOWNLOAD_MODELS,
+  ...AGE_DOWNLOAD_MODELS,
+  ...NSFW_DOWNLOAD_MODELS,
 ] satisfies ModelSpec[]);
