@@ -86,3 +86,4 @@ export type {
   GpuStoreMethods,
 } from './src/gpu-store.ts';
 export type { QueueEntryRecord, QueueEntryState, QueueStoreMethods } from './src/queue-store.ts';
+export type { AuditQuery, AuditRecord, GateStoreMethods } from './src/gate-store.ts';
