@@ -1,10 +1,11 @@
 /** Messages between the main thread and an ORT worker (discriminated unions, structured-cloned). */
 
-export type TensorType = 'float32' | 'int64';
+// uint8: image models quantised end to end take raw bytes (MoveNet, issue 11).
+export type TensorType = 'float32' | 'int64' | 'uint8';
 
 export interface TensorData {
   readonly type: TensorType;
-  readonly data: Float32Array | BigInt64Array;
+  readonly data: Float32Array | BigInt64Array | Uint8Array;
   readonly dims: readonly number[];
 }
 

@@ -10,6 +10,7 @@ import {
   type DrawnFace,
   type Scale,
 } from './overlay.ts';
+import { createPoseBuffer, drawSkeletons, SKELETON_LAYER, type PoseEntry } from './skeleton.ts';
 import { createTrailStore } from './trails.ts';
 
 export interface FrameRenderer {
@@ -18,6 +19,8 @@ export interface FrameRenderer {
   setHidden(hidden: ReadonlySet<string>): void;
   /** A track ended: forget its trail. */
   endTrack(trackId: number): void;
+  /** The skeletons of an analysed frame (they come after its picture: redrawn if it is shown). */
+  pushPose(entry: PoseEntry): void;
   destroy(): void;
 }
 
@@ -43,6 +46,7 @@ export function createFrameRenderer(
   const ctx = canvas.getContext('2d', { alpha: false });
   if (!ctx) throw new Error('2D canvas unavailable');
   const trails = createTrailStore();
+  const poses = createPoseBuffer(64);
   let hidden: ReadonlySet<string> = new Set();
   let decoding = false;
   let destroyed = false;
@@ -71,6 +75,8 @@ export function createFrameRenderer(
     ctx!.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
     drawTrails(ctx!, trails, scale, hidden);
     const drawn = drawDetections(ctx!, last.detections, scale, hidden);
+    const pose = hidden.has(SKELETON_LAYER) ? null : poses.at(last.ts, 0);
+    if (pose) drawSkeletons(ctx!, pose.persons, scale);
     return { drawn, faces: drawFaces(ctx!, last.faces, scale, hidden) };
   }
 
@@ -118,6 +124,10 @@ export function createFrameRenderer(
     },
     endTrack(trackId) {
       trails.end(trackId);
+    },
+    pushPose(entry) {
+      poses.push(entry);
+      if (!decoding && last?.ts === entry.ts) paint();
     },
     destroy() {
       destroyed = true;

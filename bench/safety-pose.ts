@@ -1,0 +1,184 @@
+// Issue 11 benchmark, pose: cost per person crop through the pose analyzer (the definition the
+// jobs run: crop, uint8 tensor, MoveNet, decode, One-Euro smoothing, feature windows, rows and live
+// messages) against the floor: bare runs of the same shared MoveNet session on the same crops,
+// prepared up front (no cropping counted), submitted the same way (all people of a frame at once).
+// People come from the real YOLOX-Nano + ByteTrack on vtest.mp4 (3–8 pedestrians per frame).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Frame } from '@aima/ingest';
+import { resolveFfmpeg } from '@aima/ingest';
+import {
+  analyzeFrames,
+  createDetector,
+  createModelRegistry,
+  createModelSession,
+  cropRgbInto,
+  MOVENET_SIZE,
+  selectPersons,
+  squareCrop,
+  type AnalysisEvent,
+  type AnalyzerContext,
+  type VideoInput,
+} from '@aima/inference';
+import { ANALYSIS_EVENTS, ANALYZERS } from '@aima/dashboard';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const shared = process.env.AIMA_SHARED_DIR ?? path.resolve(root, '../shared');
+const modelsDir = process.env.AIMA_MODELS_DIR ?? path.join(shared, 'models');
+const CLIP = path.join(process.env.AIMA_MEDIA_DIR ?? path.join(shared, 'media'), 'video/vtest.mp4');
+const W = 480;
+const H = 360;
+const FPS = 5;
+const SECONDS = Number(process.env.AIMA_BENCH_POSE_SECONDS ?? 12);
+const MAX_PERSONS = 6;
+const ROUNDS = 3;
+
+async function decode(): Promise<Frame[]> {
+  const { ffmpeg } = resolveFfmpeg();
+  const p = spawn(ffmpeg, [
+    ...['-v', 'error', '-i', CLIP, '-t', String(SECONDS), '-vf', `fps=${FPS}`],
+    ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+  ]);
+  const chunks: Buffer[] = [];
+  for await (const c of p.stdout) chunks.push(c as Buffer);
+  const all = Buffer.concat(chunks);
+  const size = W * H * 3;
+  return Array.from({ length: Math.floor(all.length / size) }, (_, i) => ({
+    seq: i,
+    ptsMs: (i * 1000) / FPS,
+    ts: 1_700_000_000_000 + (i * 1000) / FPS,
+    width: W,
+    height: H,
+    format: 'rgb24' as const,
+    data: new Uint8Array(all.subarray(i * size, (i + 1) * size)),
+  }));
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+export async function benchPose(): Promise<Record<string, unknown>> {
+  const registry = createModelRegistry({ modelsDir });
+  const frames = await decode();
+  // Tracked people per frame from the real detector (once; not part of either measurement).
+  const events: AnalysisEvent[] = [];
+  {
+    await using detector = await createDetector({ model: await registry.resolve('yolox-nano') });
+    async function* feed(): AsyncGenerator<Frame> {
+      yield* frames;
+    }
+    for await (const e of analyzeFrames(feed(), { detector })) events.push(e);
+  }
+  const movenet = await registry.resolve('movenet-lightning');
+  await using session = await createModelSession(movenet.path, {
+    executionProvider: 'cpu',
+    intraOpThreads: 1,
+    label: 'movenet-lightning',
+  });
+  const video = (f: Frame): VideoInput => ({ ...f, sourceWidth: W, sourceHeight: H });
+  const byFrame = events.flatMap((e) =>
+    e.type === 'frame' ? [{ e, persons: selectPersons(e.frame.detections, MAX_PERSONS) }] : [],
+  );
+  const crops = byFrame.reduce((n, f) => n + f.persons.length, 0);
+
+  // The floor: the same crops, as uint8 tensors made before the clock starts.
+  const tensors = byFrame.map(({ e, persons }) =>
+    persons.map((p) => {
+      const data = new Uint8Array(MOVENET_SIZE * MOVENET_SIZE * 3);
+      cropRgbInto(video(frames[e.frame.seq]!), squareCrop(p.box), MOVENET_SIZE, MOVENET_SIZE, data);
+      return data;
+    }),
+  );
+  const inputName = session.inputs[0]!.name;
+  const bare = async (): Promise<number> => {
+    const t0 = performance.now();
+    for (const list of tensors) {
+      await Promise.all(
+        list.map((d) =>
+          session.run({
+            [inputName]: { type: 'uint8', data: d.slice(), dims: [1, MOVENET_SIZE, MOVENET_SIZE, 3] },
+          }),
+        ),
+      );
+    }
+    return performance.now() - t0;
+  };
+
+  // The analyzer path: the registered definition, fed as the job host feeds it.
+  const def = ANALYZERS.get('pose')!;
+  let emitted = 0;
+  const analyzer = async (): Promise<number> => {
+    const abort = new AbortController();
+    const ctx: AnalyzerContext = {
+      sourceId: 'bench',
+      live: false,
+      epochMs: 0,
+      executionProvider: 'cpu',
+      running: ['detect', 'pose'],
+      models: new Map([['movenet-lightning', movenet]]),
+      session: () => Promise.resolve(session),
+      async emit(b) {
+        if (b.table === 'poses') emitted += b.rows.length;
+      },
+      pushLive() {},
+      fail(err) {
+        throw err;
+      },
+      service<T>(): T {
+        throw new Error('no services in this bench');
+      },
+      signal: abort.signal,
+    };
+    const inst = await def.create(ctx, def.config.parse({ maxPersons: MAX_PERSONS }));
+    let ms = 0;
+    for (const e of events) {
+      if (e.type === 'frame') await inst.video!(video(frames[e.frame.seq]!));
+      const t0 = performance.now();
+      await inst.results!('detect', { table: ANALYSIS_EVENTS, rows: [e], transient: true });
+      ms += performance.now() - t0;
+    }
+    const t0 = performance.now();
+    await inst.finish();
+    ms += performance.now() - t0;
+    await inst.close();
+    return ms;
+  };
+
+  // Warm-up, then alternate the two paths; the median of each.
+  await bare();
+  const bareMs: number[] = [];
+  const analyzerMs: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    bareMs.push(await bare());
+    emitted = 0;
+    analyzerMs.push(await analyzer());
+  }
+  const perCropBare = median(bareMs) / crops;
+  const perCropAnalyzer = median(analyzerMs) / crops;
+  const out = {
+    clip: 'video/vtest.mp4',
+    frames: byFrame.length,
+    crops,
+    posesPerRun: emitted,
+    bareMsPerCrop: Number(perCropBare.toFixed(2)),
+    analyzerMsPerCrop: Number(perCropAnalyzer.toFixed(2)),
+    ratio: Number((perCropAnalyzer / perCropBare).toFixed(3)),
+    cropsPerSecond: Number((1000 / perCropAnalyzer).toFixed(1)),
+  };
+  console.log(
+    `pose: ${crops} person crops in ${byFrame.length} frames; MoveNet bare ${out.bareMsPerCrop} ms/crop, ` +
+      `analyzer ${out.analyzerMsPerCrop} ms/crop (×${out.ratio}), ${out.cropsPerSecond} crops/s`,
+  );
+  return out;
+}
+
+// Run on its own: `npx tsx bench/safety-pose.ts`.
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  benchPose().then(
+    (r) => console.log(JSON.stringify(r)),
+    (err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}
