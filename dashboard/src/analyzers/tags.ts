@@ -1,20 +1,18 @@
-import { z } from 'zod';
-import { InferenceError, type AnalyzerDefinition } from '@aima/inference';
+import { createTagsAnalyzer } from '@aima/inference';
+import { ANALYSIS_EVENTS } from './detect.ts';
 
-// Skeleton (issue 11): being built; the definition is the registry's line.
-export const TagsConfig = z.object({}).strict();
+// The user's vocabulary override (`<dataDir>/vocabulary.json`), set by the server when it mounts
+// the vocabulary routes; jobs of this process read it at their start (remote workers, which have
+// no such file, use the built-in vocabulary or their config's `vocabularyFile`).
+let userVocabulary: string | null = null;
 
-export const tagsAnalyzer: AnalyzerDefinition<z.infer<typeof TagsConfig>> = {
-  id: 'tags',
-  version: '0',
-  title: 'Tags',
-  description: 'Zero-shot tags (CLIP-family) on person crops and frames against the vocabulary',
-  models: [],
-  consumes: [{ kind: 'video' }],
-  config: TagsConfig,
-  defaultOn: false,
-  produces: [],
-  create() {
-    return Promise.reject(new InferenceError('INFER_ANALYZER_FAILED', 'tags is not built yet'));
-  },
-};
+/** Where the user's vocabulary override lives (null: none). */
+export function useUserTagVocabulary(file: string | null): void {
+  userVocabulary = file;
+}
+
+/** Zero-shot tags on person crops, wrists/ankles (with pose) and frames. */
+export const tagsAnalyzer = createTagsAnalyzer({
+  detectEvents: ANALYSIS_EVENTS,
+  userVocabularyFile: () => userVocabulary,
+});
