@@ -78,6 +78,8 @@ export interface WorkerHubInternal extends WorkerHub {
   accept(socket: WebSocket): void;
   /** The file a signed URL grants (only while its assignment runs), or null. */
   fileFor(sig: string): string | null;
+  /** The source of the assignment a signed file URL belongs to (quarantine checks), or null. */
+  sourceForFile(sig: string): string | null;
   /** The worker a key belongs to (model downloads), or null. */
   workerByKey(key: string): WorkerView | null;
   readonly models: ModelRegistry;
@@ -213,6 +215,10 @@ export function createWorkerHub(opts: WorkerHubOptions): WorkerHubInternal {
         return a && !a.settled ? a.filePath : null;
       };
       return verifyGrant(secret, sig, live)?.path ?? null;
+    },
+    sourceForFile(sig) {
+      const g = verifyGrant(secret, sig, (id) => assignments.get(id)?.filePath ?? null);
+      return g ? (assignments.get(g.assignmentId)?.sourceId ?? null) : null;
     },
     workerByKey(key) {
       const h = sha256Hex(key);

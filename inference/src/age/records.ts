@@ -21,6 +21,9 @@ export interface AgeRow {
 /**
  * Transient table 'age-verdicts': one row per analysed frame, faces or not, in frame order. The
  * gate and the gated analyzers act only on frames with a verdict; 'clear' = every face adult.
+ * 'skipped': the age analyzer never got the frame's pixels (a live frame it dropped while behind):
+ * no face was looked at, so nothing is known and the frame is never classified, but a frame the
+ * analysis could not keep up with is not a face that could not be aged (no quarantine).
  */
 export const AGE_VERDICTS = 'age-verdicts';
 export interface AgeVerdictRow {
@@ -28,5 +31,7 @@ export interface AgeVerdictRow {
   readonly ts: number;
   readonly faces: number;
   readonly minAge: number | null;
-  readonly verdict: 'clear' | 'minor' | 'unknown';
+  readonly verdict: 'clear' | 'minor' | 'unknown' | 'skipped';
+  /** 18 + the age analyzer's margin (for the quarantine record). */
+  readonly threshold?: number;
 }

@@ -13,6 +13,15 @@ import type {
   VideoInput,
 } from './contract.ts';
 import { createLane, type Lane } from './lane.ts';
+import type { QuarantineRow } from '../nsfw/records.ts';
+import {
+  AGE_ANALYZER_ID,
+  createMinorGate,
+  gateStartError,
+  isGated,
+  requiredChain,
+  type MinorGate,
+} from './minor-gate.ts';
 
 /** An analyzer that stopped on this source (the others go on). */
 export interface AnalyzerFailure {
@@ -40,6 +49,11 @@ export interface AnalyzerHostOptions {
   onBatch?(analyzer: AnalyzerId, batch: ResultBatch): void;
   onLive?(analyzer: AnalyzerId, msg: LiveResult): void;
   onFailure?(failure: AnalyzerFailure): void;
+  /**
+   * The minor-protection gate quarantined this source (minor-gate.ts): called at once, before the
+   * quarantines row is stored, so pixel guards can close before the row's batch is flushed.
+   */
+  onQuarantine?(q: QuarantineRow): void;
   /** Calls waiting per analyzer before live media inputs are dropped (files wait). Default 256. */
   readonly queueLimit?: number;
   /** The same for analyzers that consume video frames. Default 8. */
@@ -78,6 +92,14 @@ interface Running {
 
 /** Creates every instance (in dependency order); a config error rejects before anything runs. */
 export async function createAnalyzerHost(opts: AnalyzerHostOptions): Promise<AnalyzerHost> {
+  // The minor-protection gate first: a gated analyzer without a complete, available age chain
+  // rejects before any analyzer is created or fed (nothing analysed).
+  const gateError = gateStartError(
+    opts.analyzers.map((a) => a.def),
+    opts.unavailable ?? new Map(),
+  );
+  if (gateError) throw gateError;
+  let gate: MinorGate | null = null;
   const failures: AnalyzerFailure[] = [];
   const failedIds = new Set<AnalyzerId>();
   const errors = new Map<AnalyzerId, unknown>();
@@ -103,11 +125,18 @@ export async function createAnalyzerHost(opts: AnalyzerHostOptions): Promise<Ana
     } catch {
       // A listener's bug must not stop the analyzers.
     }
+    // The age chain failing stops the gated analyzers and quarantines (fail closed).
+    void gate?.onFailure(analyzer, f.code).catch(() => undefined);
   };
 
   for (const [id, err] of opts.unavailable ?? []) fail(id, err);
   const chosen = opts.analyzers.filter((a) => !failedIds.has(a.def.id));
   const runningIds = chosen.map((a) => a.def.id);
+  const gatedIds = chosen.filter((a) => isGated(a.def)).map((a) => a.def.id);
+  const ageChain = requiredChain(
+    chosen.map((a) => a.def),
+    AGE_ANALYZER_ID,
+  );
   // Parse every config first: a bad config is the caller's error and nothing starts.
   const configs = chosen.map((a) => {
     const r = a.def.config.safeParse(a.config ?? {});
@@ -120,6 +149,23 @@ export async function createAnalyzerHost(opts: AnalyzerHostOptions): Promise<Ana
   });
 
   const byId = new Map<AnalyzerId, Running>();
+  if (gatedIds.length > 0) {
+    gate = createMinorGate({
+      sourceId: opts.sourceId,
+      gated: gatedIds,
+      chain: ageChain,
+      fail: (id, err) => fail(id, err),
+      store: (id, batch) => opts.store(id, batch),
+      pushLive: (id, msg) => {
+        try {
+          opts.onLive?.(id, msg);
+        } catch {
+          // Live viewers are best effort.
+        }
+      },
+      onQuarantine: opts.onQuarantine,
+    });
+  }
   const limit = opts.queueLimit ?? 256;
   const videoLimit = opts.videoQueueLimit ?? 8;
 
@@ -165,6 +211,8 @@ export async function createAnalyzerHost(opts: AnalyzerHostOptions): Promise<Ana
       } catch {
         // Observers are best effort.
       }
+      // Verdicts reach the gate before any consumer (a gated analyzer never sees a minor's frame).
+      if (def.id === AGE_ANALYZER_ID) await gate?.onAgeBatch(batch);
       await deliver(def.id, batch);
     },
     pushLive(msg) {
@@ -192,6 +240,15 @@ export async function createAnalyzerHost(opts: AnalyzerHostOptions): Promise<Ana
       try {
         instance = await def.create(contextFor(def), configs[i]);
       } catch (err) {
+        // The age chain must start whole when a gated analyzer runs: nothing starts otherwise.
+        if (gatedIds.length > 0 && ageChain.has(def.id)) {
+          const why = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+          throw new InferenceError(
+            'SAFETY_AGE_GATE_REQUIRED',
+            `${gatedIds.join(', ')} needs ${def.id}, which failed to start: ${why.slice(0, 200)}`,
+            { cause: err },
+          );
+        }
         // A model that will not load stops this analyzer only.
         fail(def.id, err);
         continue;

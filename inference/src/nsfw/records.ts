@@ -41,4 +41,9 @@ export interface AuditRow {
   readonly subjectId: string;
   /** JSON of the details (never pixels, never secrets). */
   readonly detail: string;
+  /**
+   * The source the action is about, when there is one: lets a remote worker's gate store its audit
+   * row (the worker policy binds every row it writes to its assignment's source). Not stored.
+   */
+  readonly sourceId?: string;
 }

@@ -1,8 +1,70 @@
-// Quarantined sources and the audit log (issue 11, the minor-protection gate).
+// Quarantined sources and the audit log (issue 11, the minor-protection gate): metadata only, for
+// an admin's review. No route here (or anywhere) serves pixels of a quarantined source.
+import { z } from 'zod';
 import type { ServerDeps } from '../deps.ts';
-import type { ApiRoute } from '../route.ts';
+import { defineRoute, type ApiRoute } from '../route.ts';
+
+export const QuarantineView = z.object({
+  sourceId: z.string(),
+  ts: z.number().describe('epoch ms of the quarantine'),
+  code: z.string().describe('SAFETY_MINOR_DETECTED | SAFETY_AGE_UNKNOWN | SAFETY_AGE_GATE_FAILED'),
+  reason: z.string().describe('one line, no pixels, no identity'),
+  analyzer: z.string().describe('the gated analyzers it stopped'),
+  age: z.number().nullable().describe('the youngest estimate on the frame, years'),
+  threshold: z.number().describe('18 + the configured margin'),
+});
+
+export const AuditView = z.object({
+  ts: z.number(),
+  actor: z.string(),
+  action: z.string(),
+  subjectKind: z.enum(['source', 'safety-event', 'person']),
+  subjectId: z.string(),
+  detail: z.string().describe('JSON of the details'),
+});
+
+const QuarantineQuery = z.object({ sourceId: z.string().max(256).optional() }).strict();
+const AuditQuery = z
+  .object({
+    subjectKind: z.enum(['source', 'safety-event', 'person']).optional(),
+    subjectId: z.string().max(256).optional(),
+    limit: z.coerce.number().int().positive().max(10_000).default(500),
+  })
+  .strict();
 
 export function gateRoutes(deps: ServerDeps): ApiRoute[] {
-  void deps;
-  return [];
+  return [
+    defineRoute(
+      {
+        method: 'GET',
+        url: '/api/v1/quarantines',
+        operationId: 'listQuarantines',
+        summary: 'Quarantined sources (first quarantine of each), oldest first: metadata only',
+        tag: 'safety',
+        auth: 'session',
+        query: QuarantineQuery,
+        responses: { 200: { description: 'Quarantines', schema: z.array(QuarantineView) } },
+      },
+      async ({ query, signal }) => deps.store.listQuarantines({ sourceId: query.sourceId, signal }),
+    ),
+    defineRoute(
+      {
+        method: 'GET',
+        url: '/api/v1/audit',
+        operationId: 'listAudit',
+        summary: 'The audit log (quarantines, reviews, acknowledgements), newest first',
+        tag: 'safety',
+        auth: 'session',
+        query: AuditQuery,
+        responses: { 200: { description: 'Audit events', schema: z.array(AuditView) } },
+      },
+      async ({ query, signal }) =>
+        deps.store.listAuditEvents({
+          subjectKind: query.subjectKind,
+          subjectId: query.subjectId,
+          limit: query.limit,
+          signal,
+        }),
+    ),
+  ];
 }

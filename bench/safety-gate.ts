@@ -1,0 +1,200 @@
+// Issue 11 benchmark, the age gate: age per face and NSFW per frame through the analyzer
+// definitions the jobs run (crop/resize/normalise, model, decode, verdicts, rows, live messages)
+// against the floor: bare runs of the same shared sessions on tensors prepared up front. Faces come
+// from the real YuNet on short_hamilton_clip.mp4 (960 px wide, 1–3 faces per frame); every frame's
+// verdict is clear for the NSFW pass, so it classifies each one (nothing of the gate is skipped).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveFfmpeg } from '@aima/ingest';
+import {
+  AGE_INPUTS,
+  AGE_VERDICTS,
+  createFaceAnalyzer,
+  createModelRegistry,
+  createModelSession,
+  faceRegion,
+  nsfwjsTensor,
+  regionToTensor,
+  type AnalyzerContext,
+  type AnalyzerDefinition,
+  type ModelSession,
+  type VideoInput,
+} from '@aima/inference';
+import { ANALYZERS, FRAME_FACES } from '@aima/dashboard';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const shared = process.env.AIMA_SHARED_DIR ?? path.resolve(root, '../shared');
+const modelsDir = process.env.AIMA_MODELS_DIR ?? path.join(shared, 'models');
+const CLIP = path.join(
+  process.env.AIMA_MEDIA_DIR ?? path.join(shared, 'media'),
+  'video/short_hamilton_clip.mp4',
+);
+const W = 960;
+const H = 540;
+const FPS = 5;
+const SECONDS = Number(process.env.AIMA_BENCH_GATE_SECONDS ?? 6);
+const ROUNDS = 3;
+
+async function decode(): Promise<VideoInput[]> {
+  const { ffmpeg } = resolveFfmpeg();
+  const p = spawn(ffmpeg, [
+    ...['-v', 'error', '-i', CLIP, '-t', String(SECONDS), '-vf', `fps=${FPS},scale=${W}:${H}`],
+    ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+  ]);
+  const chunks: Buffer[] = [];
+  for await (const c of p.stdout) chunks.push(c as Buffer);
+  const all = Buffer.concat(chunks);
+  const size = W * H * 3;
+  return Array.from({ length: Math.floor(all.length / size) }, (_, i) => ({
+    seq: i,
+    ptsMs: (i * 1000) / FPS,
+    ts: 1_700_000_000_000 + (i * 1000) / FPS,
+    width: W,
+    height: H,
+    format: 'rgb24' as const,
+    data: new Uint8Array(all.subarray(i * size, (i + 1) * size)),
+    sourceWidth: W,
+    sourceHeight: H,
+  }));
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+function context(modelId: string, session: ModelSession, running: string[]): AnalyzerContext {
+  const abort = new AbortController();
+  return {
+    sourceId: 'bench',
+    live: false,
+    epochMs: 0,
+    executionProvider: 'cpu',
+    running,
+    models: new Map(),
+    session: (id) => (id === modelId ? Promise.resolve(session) : Promise.reject(new Error(id))),
+    async emit() {},
+    pushLive() {},
+    fail(err) {
+      throw err;
+    },
+    service<T>(): T {
+      throw new Error('no services in this bench');
+    },
+    signal: abort.signal,
+  };
+}
+
+type Face = { box: [number, number, number, number]; faceTrackId: number; personId: string; name: string };
+
+export async function benchGate(): Promise<Record<string, unknown>> {
+  const registry = createModelRegistry({ modelsDir });
+  const frames = await decode();
+  // Faces per frame from the real YuNet (once; not part of either measurement).
+  const faces: Face[][] = [];
+  {
+    await using fa = await createFaceAnalyzer({
+      detectModel: await registry.resolve('yunet-2026may'),
+      embedModel: await registry.resolve('mobilefacenet'),
+      executionProvider: 'cpu',
+    });
+    for (const f of frames) {
+      const found = (await fa.analyze([f])).faces[0]!;
+      faces.push(
+        found.map((x, i) => ({ box: [...x.box] as Face['box'], faceTrackId: i, personId: '', name: '' })),
+      );
+    }
+  }
+  const nFaces = faces.reduce((n, f) => n + f.length, 0);
+  const open = async (id: string): Promise<ModelSession> =>
+    createModelSession((await registry.resolve(id)).path, {
+      executionProvider: 'cpu',
+      intraOpThreads: 1,
+      label: id,
+    });
+  await using ssr = await open('ssrnet');
+  await using nsfw = await open('nsfwjs-mobilenet-v2');
+  const ageDef = ANALYZERS.get('age') as AnalyzerDefinition;
+  const nsfwDef = ANALYZERS.get('nsfw') as AnalyzerDefinition;
+
+  // Bare: tensors prepared up front (each round anew: a run hands its buffers to the ORT worker
+  // thread), one run each, the same batch-of-one the analyzers submit.
+  const ssrIn = ssr.inputs[0]!.name;
+  const nsfwIn = nsfw.inputs[0]!.name;
+  const faceTensors = (): Float32Array[] =>
+    frames.flatMap((f, i) =>
+      faces[i]!.flatMap((face) => {
+        const r = faceRegion(f, face.box, 'ssrnet');
+        if (!r) return [];
+        const t = new Float32Array(3 * 64 * 64);
+        regionToTensor(f, r, AGE_INPUTS.ssrnet, t);
+        return [t];
+      }),
+    );
+  const frameTensors = (): Float32Array[] => frames.map((f) => nsfwjsTensor(f));
+  const bareAge: number[] = [];
+  const bareNsfw: number[] = [];
+  const pathAge: number[] = [];
+  const pathNsfw: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const ft = faceTensors();
+    let t0 = performance.now();
+    for (const t of ft) await ssr.run({ [ssrIn]: { type: 'float32', data: t, dims: [1, 3, 64, 64] } });
+    bareAge.push((performance.now() - t0) / Math.max(1, ft.length));
+    const fr = frameTensors();
+    t0 = performance.now();
+    for (const t of fr) await nsfw.run({ [nsfwIn]: { type: 'float32', data: t, dims: [1, 224, 224, 3] } });
+    bareNsfw.push((performance.now() - t0) / fr.length);
+
+    const age = await ageDef.create(
+      context('ssrnet', ssr, ['detect', 'faces', 'age']),
+      ageDef.config.parse({}),
+    );
+    let ms = 0;
+    for (const [i, f] of frames.entries()) {
+      await age.video!(f);
+      const s = performance.now();
+      await age.results!('faces', {
+        table: FRAME_FACES,
+        rows: [{ seq: f.seq, faces: faces[i] }],
+        transient: true,
+      });
+      ms += performance.now() - s;
+    }
+    await age.close();
+    pathAge.push(ms / Math.max(1, nFaces));
+
+    const n = await nsfwDef.create(
+      context('nsfwjs-mobilenet-v2', nsfw, ['age', 'nsfw']),
+      nsfwDef.config.parse({}),
+    );
+    ms = 0;
+    for (const f of frames) {
+      await n.video!(f);
+      const s = performance.now();
+      const verdict = { seq: f.seq, ts: f.ts, faces: 1, minAge: 40, verdict: 'clear' as const };
+      await n.results!('age', { table: AGE_VERDICTS, rows: [verdict], transient: true });
+      ms += performance.now() - s;
+    }
+    await n.close();
+    pathNsfw.push(ms / frames.length);
+  }
+  const r = (x: number): number => Math.round(x * 100) / 100;
+  return {
+    clip: 'video/short_hamilton_clip.mp4',
+    frames: frames.length,
+    faces: nFaces,
+    agePerFaceMs: {
+      analyzer: r(median(pathAge)),
+      bareModel: r(median(bareAge)),
+      ratio: r(median(pathAge) / median(bareAge)),
+    },
+    nsfwPerFrameMs: {
+      analyzer: r(median(pathNsfw)),
+      bareModel: r(median(bareNsfw)),
+      ratio: r(median(pathNsfw) / median(bareNsfw)),
+    },
+  };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  console.log(JSON.stringify(await benchGate(), null, 2));
+}
