@@ -70,4 +70,6 @@ export interface SafetyAssessment {
   };
   readonly consent: { readonly withdrawn: boolean; readonly cues: readonly string[] };
   readonly immobility: { readonly maxImmobileMs: number };
+  /** Rules whose inputs are not running on this source (never true, never false: not evaluated). */
+  readonly inactive?: readonly string[];
 }
