@@ -13,6 +13,7 @@ import { benchAudio } from './audio.ts';
 import { benchAudioLive } from './audio-live.ts';
 import { benchAudioPipeline } from './audio-pipeline.ts';
 import { benchWorkerHop } from './worker-hop.ts';
+import { benchSafety } from './safety.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv.slice(2);
@@ -25,6 +26,8 @@ const suites: Record<string, () => Promise<Record<string, unknown>>> = {
   audio: benchAudio,
   'audio-pipeline': benchAudioPipeline,
   'worker-hop': benchWorkerHop,
+  // Issue 11: per-analyzer costs (bench/safety-*.ts) and pipeline fps with the safety set on vs off.
+  safety: benchSafety,
   // About 1.5 minutes (AIMA_BENCH_AUDIO_LIVE_SECONDS, default 60, plus set-up).
   'audio-live': benchAudioLive,
   // 15 minutes by default (AIMA_SOAK_MINUTES): run alone with `npm run bench -- soak`.

@@ -73,7 +73,12 @@ function operation(route: ApiRoute): JsonSchema {
   const responses: JsonSchema = {};
   for (const [status, r] of Object.entries(s.responses)) {
     const content = r.schema
-      ? { 'application/json': { schema: schemaFor(r.schema, 'output') } }
+      ? {
+          'application/json': {
+            schema: schemaFor(r.schema, 'output'),
+            ...(r.example === undefined ? {} : { example: r.example }),
+          },
+        }
       : r.contentType
         ? { [r.contentType]: { schema: { type: 'string', format: 'binary' } } }
         : undefined;
@@ -96,11 +101,16 @@ function operation(route: ApiRoute): JsonSchema {
       content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
     };
   } else if (s.body) {
-    requestBody = { required: true, content: { 'application/json': { schema: schemaFor(s.body, 'input') } } };
+    const examples = s.bodyExamples ? { examples: s.bodyExamples } : {};
+    requestBody = {
+      required: true,
+      content: { 'application/json': { schema: schemaFor(s.body, 'input'), ...examples } },
+    };
   }
   return {
     operationId: s.operationId,
     summary: s.summary,
+    ...(s.description ? { description: s.description } : {}),
     tags: [s.tag],
     security: security(s.auth),
     ...(parameters.length > 0 ? { parameters } : {}),

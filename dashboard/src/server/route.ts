@@ -22,6 +22,8 @@ export interface ResponseSpec {
   readonly schema?: z.ZodTypeAny;
   /** Content type of a non-JSON body (image/jpeg, text/csv, ...). */
   readonly contentType?: string;
+  /** An example body for the OpenAPI document. */
+  readonly example?: unknown;
 }
 
 /** Everything the router and the OpenAPI document need to know about one route, minus its handler. */
@@ -38,6 +40,12 @@ export interface RouteSpec {
   readonly body?: z.ZodTypeAny;
   /** 'binary': a raw application/octet-stream body, handed to the handler as a stream. */
   readonly bodyKind?: 'json' | 'binary';
+  /** Largest JSON body this route accepts, bytes (default: the server's 1 MiB). */
+  readonly bodyLimit?: number;
+  /** Longer text for the OpenAPI document (limits, behaviour). */
+  readonly description?: string;
+  /** Example request bodies for the OpenAPI document, by name. */
+  readonly bodyExamples?: Readonly<Record<string, { readonly summary: string; readonly value: unknown }>>;
   readonly responses: Readonly<Record<number, ResponseSpec>>;
 }
 

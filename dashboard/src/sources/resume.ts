@@ -31,6 +31,14 @@ interface StoredMeta {
  */
 export function resumePlan(rec: SourceRecord, secretInput: string | null): ResumePlan {
   if (rec.status !== 'pending' && rec.status !== 'running') return { action: 'leave' };
+  // A seed API run has no media to read again: its client sends the request again.
+  if (rec.kind === 'api') {
+    return {
+      action: 'fail',
+      code: 'SOURCE_INTERRUPTED',
+      message: 'seed analysis was interrupted by a restart; send the request again',
+    };
+  }
   if (rec.jobId) {
     return {
       action: 'fail',
