@@ -12,6 +12,8 @@ export type {
 export { createAnalysisSink } from './src/jobs/sink.ts';
 export type { AnalysisSink, SinkTotals } from './src/jobs/sink.ts';
 export { openRuntime, openStore } from './src/runtime.ts';
+export { createFrameAnalyzer } from './src/seed/frame-analyzer.ts';
+export type { FrameAnalyzer, SeedRequest, SeedResponse } from './src/seed/types.ts';
 export type { Runtime, RuntimeOptions, JobRuntime } from './src/runtime.ts';
 export { ANALYZERS, ANALYSIS_EVENTS, FRAME_FACES, CUTS } from './src/analyzers/index.ts';
 export { createSourceManager } from './src/sources/manager.ts';

@@ -161,6 +161,7 @@ export type {
 
 // --- audio analyzers (issue 9): helpers append named exports below, one block per folder ---
 export { createAnalyzerRegistry, parseAnalyzerList } from './src/analyzers/registry.ts';
+export { parseAnalyzerConfig, type AnalyzerConfigMap } from './src/analyzers/config-file.ts';
 export type { AnalyzerRegistry } from './src/analyzers/registry.ts';
 export { createAnalyzerHost } from './src/analyzers/host.ts';
 export type { AnalyzerHost, AnalyzerHostOptions, AnalyzerFailure } from './src/analyzers/host.ts';
@@ -341,10 +342,64 @@ export type {
 // Safety analysis (issue 11): the rows of pose, tags, age, NSFW and the rule engine.
 export { KEYPOINT_NAMES } from './src/pose/records.ts';
 export type { KeypointName, LivePose, PoseFeatureRow, PoseRow, Posture } from './src/pose/records.ts';
+export {
+  aspectCrop,
+  createFeatureWindows,
+  createKeypointSmoother,
+  createPoseEstimator,
+  cropRgbInto,
+  decodeMovenet,
+  decodeSimcc,
+  decodeYoloPose,
+  DEFAULT_FEATURE_WINDOWS,
+  DEFAULT_SMOOTHING,
+  matchByIou,
+  meanScore,
+  motionSpeed,
+  MOVENET_SIZE,
+  poseFlags,
+  MIN_FLAG_BOX_HEIGHT,
+  RTMPOSE_INPUT,
+  selectPersons,
+  squareCrop,
+} from './src/pose/index.ts';
+export type {
+  CropRect,
+  EstimatedPose,
+  FeatureWindows,
+  KeypointSmoother,
+  PersonBox,
+  PoseBox,
+  PoseDecoder,
+  PoseEstimator,
+  PoseFlags,
+} from './src/pose/index.ts';
+export { POSE_MODELS, POSE_DOWNLOAD_MODELS } from './src/models/manifest-pose.ts';
 export type { TagCategory, TagRow, TagScope } from './src/tags/records.ts';
+export * from './src/tags/index.ts';
+export {
+  TAG_MODELS,
+  TAG_DOWNLOAD_MODELS,
+  CLIP_BPE_ID,
+  MOBILECLIP_S0_IMAGE_ID,
+  MOBILECLIP_S0_TEXT_ID,
+} from './src/models/manifest-tags.ts';
 export { AGE_VERDICTS } from './src/age/records.ts';
 export type { AgeRow, AgeVerdict, AgeVerdictRow } from './src/age/records.ts';
 export type { AuditRow, NsfwRow, QuarantineCode, QuarantineRow } from './src/nsfw/records.ts';
+// The age analyzer, NSFW classification and the minor-protection gate (issue 11, helper C).
+export * from './src/age/index.ts';
+export * from './src/nsfw/index.ts';
+export {
+  AGE_ANALYZER_ID,
+  auditRow,
+  createMinorGate,
+  gateStartError,
+  isGated,
+  quarantineRow,
+  requiredChain,
+} from './src/analyzers/minor-gate.ts';
+export type { MinorGate, MinorGateOptions } from './src/analyzers/minor-gate.ts';
 export { SAFETY_ASSESSMENT } from './src/safety/records.ts';
 export type {
   RiskRow,
@@ -354,3 +409,4 @@ export type {
   SafetyEvidence,
   SafetySeverity,
 } from './src/safety/records.ts';
+export * from './src/safety/index.ts';

@@ -87,3 +87,13 @@ export type {
 } from './src/gpu-store.ts';
 export type { QueueEntryRecord, QueueEntryState, QueueStoreMethods } from './src/queue-store.ts';
 export type { AuditQuery, AuditRecord, GateStoreMethods } from './src/gate-store.ts';
+export type { AgeRecord, GateRowQuery, NsfwRecord, QuarantineRecord } from './src/gate-store.ts';
+export type { PoseFeatureRecord, PoseRangeQuery, PoseRecord, PoseStoreMethods } from './src/pose-store.ts';
+export type { PersonTagQuery, TagRangeQuery, TagRecord, TagsStoreMethods } from './src/tags-store.ts';
+export type {
+  RiskRecord,
+  RiskSeries,
+  SafetyEventQuery,
+  SafetyEventRecord,
+  SafetyStoreMethods,
+} from './src/safety-store.ts';

@@ -1,7 +1,9 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseAnalyzerList } from '@aima/inference';
+import { readFileSync } from 'node:fs';
+import { ANALYZERS } from '@aima/dashboard';
+import { parseAnalyzerConfig, parseAnalyzerList, type AnalyzerConfigMap } from '@aima/inference';
 import { parseAllowList, type SourcePolicy } from '@aima/ingest';
 import { CliError } from './errors.ts';
 
@@ -57,6 +59,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[a-z0-9, -]+$/, 'comma-separated analyzer ids (see aima analyzers list)')
     .optional(),
+  AIMA_ANALYZER_CONFIG: z.string().min(1).optional(),
 });
 
 /** Settings shared by every command, parsed once from the environment and frozen. */
@@ -92,6 +95,11 @@ export interface AppConfig {
   /** Analyzers a job runs when it does not choose (AIMA_ANALYZERS); null: each analyzer's default. */
   readonly analyzers: readonly string[] | null;
   /**
+   * The installation's analyzer settings from the YAML/JSON file AIMA_ANALYZER_CONFIG names (safe
+   * words, rule file, age margin, ...), validated against each analyzer's schema at start-up.
+   */
+  readonly analyzerConfig: AnalyzerConfigMap | null;
+  /**
    * GPU pool. `keys` (RUNPOD_API_KEY, VAST_API_KEY) is a non-enumerable property: printing or
    * logging the config never shows it. installationId null: generated once in the data dir.
    */
@@ -111,6 +119,24 @@ export interface AppConfig {
     /** Absolute. The uploads directory always comes first: the server writes there itself. */
     readonly mediaRoots: readonly string[];
   };
+}
+
+function readAnalyzerConfig(file: string): AnalyzerConfigMap {
+  let text: string;
+  try {
+    text = readFileSync(path.resolve(file), 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new CliError(
+      'CLI_BAD_VALUE',
+      `environment variable AIMA_ANALYZER_CONFIG: cannot read the file (${code})`,
+    );
+  }
+  try {
+    return parseAnalyzerConfig(text, ANALYZERS, 'AIMA_ANALYZER_CONFIG');
+  } catch (err) {
+    throw new CliError('CLI_BAD_VALUE', `environment variable ${(err as Error).message}`);
+  }
 }
 
 export function defaultDataDir(): string {
@@ -159,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       minShare: e.AIMA_PERSONS_MIN_SHARE,
     }),
     analyzers: e.AIMA_ANALYZERS ? Object.freeze(parseAnalyzerList(e.AIMA_ANALYZERS)) : null,
+    analyzerConfig: e.AIMA_ANALYZER_CONFIG ? readAnalyzerConfig(e.AIMA_ANALYZER_CONFIG) : null,
     gpu: Object.freeze(
       Object.defineProperty(
         {

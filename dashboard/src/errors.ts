@@ -47,7 +47,25 @@ export type DashboardErrorCode =
   | 'JOB_GPU_UNAVAILABLE'
   | 'JOB_NO_OFFER'
   | 'JOB_ITEMS_FAILED'
-  | 'SOURCE_INTERRUPTED';
+  | 'SOURCE_INTERRUPTED'
+  | 'ANALYZE_UNAVAILABLE'
+  | 'ANALYZE_BUSY'
+  | 'ANALYZE_BAD_FRAME'
+  | 'ANALYZE_FRAME_TOO_LARGE'
+  | 'ANALYZE_PIXELS_MISMATCH'
+  | 'ANALYZE_FRAME_SIZE_MISMATCH'
+  | 'ANALYZE_TOO_MANY_FRAMES'
+  | 'ANALYZE_BAD_AUDIO'
+  | 'ANALYZE_BAD_SAMPLE_RATE'
+  | 'ANALYZE_AUDIO_TOO_LONG'
+  | 'ANALYZE_MODEL_MISSING'
+  | 'ANALYZE_NO_AUDIO'
+  // Safety events (issue 11)
+  | 'SAFETY_EVENT_NOT_FOUND'
+  // The zero-shot tag vocabulary (issue 11)
+  | 'TAGS_BAD_VOCABULARY'
+  // The minor-protection gate: a quarantined source serves no pixels (issue 11)
+  | 'SOURCE_QUARANTINED';
 
 export const dashboardErrorInfo: Readonly<
   Record<DashboardErrorCode, { httpStatus: number; exitCode: number }>
@@ -100,6 +118,22 @@ export const dashboardErrorInfo: Readonly<
   JOB_NO_OFFER: { httpStatus: 409, exitCode: 2 },
   JOB_ITEMS_FAILED: { httpStatus: 422, exitCode: 4 },
   SOURCE_INTERRUPTED: { httpStatus: 409, exitCode: 1 },
+  SOURCE_QUARANTINED: { httpStatus: 403, exitCode: 2 },
+  ANALYZE_UNAVAILABLE: { httpStatus: 503, exitCode: 1 },
+  ANALYZE_BUSY: { httpStatus: 503, exitCode: 1 },
+  ANALYZE_BAD_FRAME: { httpStatus: 400, exitCode: 2 },
+  ANALYZE_FRAME_TOO_LARGE: { httpStatus: 413, exitCode: 2 },
+  ANALYZE_PIXELS_MISMATCH: { httpStatus: 400, exitCode: 2 },
+  ANALYZE_FRAME_SIZE_MISMATCH: { httpStatus: 400, exitCode: 2 },
+  ANALYZE_TOO_MANY_FRAMES: { httpStatus: 413, exitCode: 2 },
+  ANALYZE_BAD_AUDIO: { httpStatus: 400, exitCode: 2 },
+  ANALYZE_BAD_SAMPLE_RATE: { httpStatus: 400, exitCode: 2 },
+  ANALYZE_AUDIO_TOO_LONG: { httpStatus: 413, exitCode: 2 },
+  ANALYZE_MODEL_MISSING: { httpStatus: 422, exitCode: 6 },
+  /** Not thrown: an audio analyzer named in a request without audio is listed as unavailable with it. */
+  ANALYZE_NO_AUDIO: { httpStatus: 400, exitCode: 2 },
+  SAFETY_EVENT_NOT_FOUND: { httpStatus: 404, exitCode: 3 },
+  TAGS_BAD_VOCABULARY: { httpStatus: 400, exitCode: 2 },
 });
 
 export class DashboardError extends Error {

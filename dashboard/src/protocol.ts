@@ -24,7 +24,7 @@ export type SourceStats = z.infer<typeof SourceStats>;
 
 export const SourceView = z.object({
   id: z.string(),
-  kind: z.enum(['file', 'images', 'http', 'rtsp', 'rtmp', 'hls', 'srt']),
+  kind: z.enum(['file', 'images', 'http', 'rtsp', 'rtmp', 'hls', 'srt', 'api']),
   /** Path or URL with credentials replaced by ***. */
   display: z.string(),
   live: z.boolean(),
@@ -45,6 +45,11 @@ export const SourceView = z.object({
   reconnects: z.number().int(),
   /** The job this source belongs to ('' when added on its own): every result traces back to it. */
   jobId: z.string(),
+  /**
+   * Set when the minor-protection gate quarantined the source (issue 11): no pixels of it are
+   * served to anyone; only this metadata (stable code, one-line reason, when) is shown.
+   */
+  quarantine: z.object({ code: z.string(), reason: z.string(), ts: z.number() }).nullable().optional(),
 });
 export type SourceView = z.infer<typeof SourceView>;
 

@@ -14,6 +14,7 @@ import {
   type DownloadProgress,
   type ExecutionProvider,
   type ResolvedModel,
+  type AnalyzerConfigMap,
   type AnalyzerRegistry,
   type AnyAnalyzerDefinition,
   type ModelRegistry,
@@ -48,6 +49,8 @@ export interface RuntimeOptions {
   /** Faces → persons (default on). Model ids default to YuNet and MobileFaceNet. */
   /** Analyzer ids run when a job does not choose (AIMA_ANALYZERS); null: each analyzer's default. */
   readonly analyzers?: readonly string[] | null;
+  /** The installation's analyzer settings (AIMA_ANALYZER_CONFIG), under each job's own. */
+  readonly analyzerConfig?: AnalyzerConfigMap | null;
   /**
    * A store to use instead of opening one (a remote worker's proxy to the control plane's store);
    * the caller owns it and closes it.
@@ -79,6 +82,8 @@ export interface Runtime {
   readonly analyzers: AnalyzerRegistry;
   /** The set a job runs when it does not choose (null: each analyzer's own default). */
   readonly defaultAnalyzers: readonly string[] | null;
+  /** The installation's analyzer settings (AIMA_ANALYZER_CONFIG); a job's own config is laid over them. */
+  readonly analyzerConfig?: AnalyzerConfigMap | null;
   readonly executionProvider: ExecutionProvider;
   /** The model registry (where each model is, download and verify). */
   readonly models: ModelRegistry;
@@ -241,6 +246,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     faces,
     analyzers: ANALYZERS,
     defaultAnalyzers: opts.analyzers ?? null,
+    analyzerConfig: opts.analyzerConfig ?? null,
     executionProvider: opts.executionProvider,
     models: registry,
     resolveAnalyzerModels,
@@ -259,6 +265,7 @@ export type JobRuntime = Pick<
   | 'faces'
   | 'analyzers'
   | 'defaultAnalyzers'
+  | 'analyzerConfig'
   | 'executionProvider'
   | 'resolveAnalyzerModels'
   | 'session'

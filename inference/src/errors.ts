@@ -12,6 +12,10 @@ export type InferenceErrorCode =
   | 'INFER_BAD_CONFIG'
   | 'INFER_UNKNOWN_ANALYZER'
   | 'INFER_ANALYZER_FAILED'
+  // Safety rule files (issue 11)
+  | 'SAFETY_BAD_RULES'
+  // Zero-shot tag vocabularies (issue 11)
+  | 'SAFETY_BAD_VOCABULARY'
   // GPU provider clients (issue 10)
   | 'GPU_PROVIDER_AUTH'
   | 'GPU_NO_CAPACITY'
@@ -23,7 +27,11 @@ export type InferenceErrorCode =
   | 'GPU_OFFER_GONE'
   | 'GPU_OFFER_UNKNOWN'
   | 'GPU_PRICE_ABOVE_CAP'
-  | 'GPU_ABORTED';
+  | 'GPU_ABORTED'
+  // The minor-protection gate (issue 11)
+  | 'SAFETY_AGE_GATE_REQUIRED'
+  | 'SAFETY_MINOR_STOP'
+  | 'SAFETY_AGE_GATE_FAILED';
 
 /** HTTP status and CLI exit code for each code, in one place. */
 export const inferenceErrorInfo: Readonly<
@@ -41,6 +49,8 @@ export const inferenceErrorInfo: Readonly<
   INFER_BAD_CONFIG: { httpStatus: 400, exitCode: 2 },
   INFER_UNKNOWN_ANALYZER: { httpStatus: 400, exitCode: 2 },
   INFER_ANALYZER_FAILED: { httpStatus: 500, exitCode: 1 },
+  SAFETY_BAD_RULES: { httpStatus: 400, exitCode: 2 },
+  SAFETY_BAD_VOCABULARY: { httpStatus: 400, exitCode: 2 },
   GPU_PROVIDER_AUTH: { httpStatus: 502, exitCode: 8 },
   GPU_NO_CAPACITY: { httpStatus: 503, exitCode: 8 },
   GPU_INSUFFICIENT_FUNDS: { httpStatus: 402, exitCode: 8 },
@@ -52,6 +62,9 @@ export const inferenceErrorInfo: Readonly<
   GPU_OFFER_UNKNOWN: { httpStatus: 404, exitCode: 8 },
   GPU_PRICE_ABOVE_CAP: { httpStatus: 409, exitCode: 8 },
   GPU_ABORTED: { httpStatus: 499, exitCode: 1 },
+  SAFETY_AGE_GATE_REQUIRED: { httpStatus: 409, exitCode: 2 },
+  SAFETY_MINOR_STOP: { httpStatus: 403, exitCode: 1 },
+  SAFETY_AGE_GATE_FAILED: { httpStatus: 500, exitCode: 1 },
 });
 
 export class InferenceError extends Error {

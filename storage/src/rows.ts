@@ -1,4 +1,3 @@
-import type { SourceKind } from '@aima/ingest';
 import type { DetectionRecord, SourceRecord, SourceStatus, TrackRecord, WindowRecord } from './types.ts';
 import { fromMs, nextVersion, toDateTime64 } from './time.ts';
 
@@ -89,7 +88,7 @@ export function toSourceRecord(r: SourceSelectRow): SourceRecord {
   return {
     id: r.id,
     // Stored from a SourceRecord, so the strings are members of these unions.
-    kind: r.kind as SourceKind,
+    kind: r.kind as SourceRecord['kind'],
     display: r.display,
     live: Number(r.live) !== 0,
     status: r.status as SourceStatus,

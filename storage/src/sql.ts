@@ -178,6 +178,14 @@ export const SOURCE_TABLES = [
   'speaker_turns',
   'speakers',
   'speech_rate',
+  'poses',
+  'pose_features',
+  'tags',
+  'age_estimates',
+  'nsfw_scores',
+  'safety_events',
+  'risk_scores',
+  // Not quarantines nor audit_events: a deleted source's quarantine and its audit trail stay on record.
   'sources',
 ] as const;
 

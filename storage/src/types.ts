@@ -44,7 +44,8 @@ export type SourceStatus = 'pending' | 'running' | 'done' | 'failed' | 'stopped'
 /** A source row (mutable entity: ReplacingMergeTree, version column). */
 export interface SourceRecord {
   readonly id: string;
-  readonly kind: SourceKind;
+  /** 'api': frames and audio sent to the seed API (POST /api/v1/analyze/…), no media behind it. */
+  readonly kind: SourceKind | 'api';
   /** Redacted display URL/path; the store never receives raw credentials. */
   readonly display: string;
   readonly live: boolean;

@@ -16,6 +16,7 @@ import {
   buildServer,
   createKeyframes,
   createSourceManager,
+  createFrameAnalyzer,
   openRuntime,
   recordingsRoot,
   UI_DIST_DIR,
@@ -137,6 +138,7 @@ export async function serveCommand(argv: string[], ctx: CommandContext): Promise
     personVisibility: config.persons,
     defaultAnalyzers: runtime.defaultAnalyzers,
     sourceGuard,
+    analyze: createFrameAnalyzer(runtime),
     logger: { level: ctx.env.AIMA_LOG_LEVEL ?? 'warn' },
   });
   try {

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { decodeAudio, probe, type AudioChunk, type Frame, type SourceRef } from '@aima/ingest';
 import {
-  createAnalyzerHost,
+  AGE_VERDICTS,
+  type AgeVerdictRow,
   type AnalysisEvent,
   type AnalyzerFailure,
   type AnalyzerHost,
@@ -13,6 +14,7 @@ import { openFrameSource, peekFirst } from './frame-source.ts';
 import type { AnalysisJobOptions, AnalysisSummary } from './job-types.ts';
 export type { AnalysisJobOptions, AnalysisSummary, JobHooks, JobProgress, LiveFrame } from './job-types.ts';
 import { createResultStore } from './result-store.ts';
+import { openJobHost } from './open-host.ts';
 import type { LiveFace } from '../protocol.ts';
 import type { JobRuntime } from '../runtime.ts';
 import { ANALYSIS_EVENTS } from '../analyzers/detect.ts';
@@ -128,6 +130,10 @@ export async function runAnalysisJob(deps: JobRuntime, opts: AnalysisJobOptions)
   };
   // Frame events wait here for their faces when faces run (previews carry both).
   const awaitingFaces = new Map<number, FrameEvent>();
+  // Minor-protection gate (issue 11): while a gated analyzer runs, a frame is previewed only once
+  // age's verdict for it is 'clear' (a likely minor's frame is never shown live).
+  const gatedPreviews = plan.some((d) => d.gate === 'minor-protection');
+  const awaitingVerdict = new Map<number, { e: FrameEvent; faces: LiveFace[] }>();
   const onBatch = (analyzer: string, batch: ResultBatch): void => {
     if (analyzer === 'detect' && batch.table === ANALYSIS_EVENTS) {
       for (const e of batch.rows as AnalysisEvent[]) {
@@ -145,7 +151,16 @@ export async function runAnalysisJob(deps: JobRuntime, opts: AnalysisJobOptions)
       for (const r of batch.rows as Array<{ seq: number; faces: LiveFace[] }>) {
         const e = awaitingFaces.get(r.seq);
         awaitingFaces.delete(r.seq);
-        if (e) preview(r.seq, r.faces, e);
+        if (e && gatedPreviews) {
+          awaitingVerdict.set(r.seq, { e, faces: r.faces });
+          if (awaitingVerdict.size > 64) awaitingVerdict.delete(awaitingVerdict.keys().next().value!);
+        } else if (e) preview(r.seq, r.faces, e);
+      }
+    } else if (analyzer === 'age' && batch.table === AGE_VERDICTS) {
+      for (const v of batch.rows as AgeVerdictRow[]) {
+        const w = awaitingVerdict.get(v.seq);
+        awaitingVerdict.delete(v.seq);
+        if (w && v.verdict === 'clear') preview(v.seq, w.faces, w.e);
       }
     }
   };
@@ -171,26 +186,21 @@ export async function runAnalysisJob(deps: JobRuntime, opts: AnalysisJobOptions)
     // http(s) and HLS URLs are live when the probe finds no end: analyzers then treat them as live
     // (drop-oldest when behind, partial transcripts) although their frames come the file way.
     const live = src.live || (src.kind !== 'file' && info !== null && info.durationMs === null);
-    host = await createAnalyzerHost({
+    host = await openJobHost(deps, {
       sourceId,
       live,
       epochMs,
-      executionProvider: deps.executionProvider,
       analyzers: plan.map((def) => ({ def, config: config(def.id) })),
       models,
       unavailable,
-      session: (id) => deps.session(id),
-      services: {
-        store,
-        scheduler: deps.scheduler,
-        detector,
-        faces: deps.faces,
-        hooks: { onStoreWrite: opts.onStoreWrite },
-      },
+      onStoreWrite: opts.onStoreWrite,
       store: (_analyzer, batch) => results.write(batch),
       onBatch,
       onLive: (analyzer, msg) => opts.onAnalyzerLive?.(analyzer, msg),
       onFailure: reportFailure,
+      // The gate's quarantine reaches the store at once (not with the next batch flush), so the
+      // control plane's pixel guards close now; the gate's own rows follow (duplicates collapse).
+      onQuarantine: (q) => void store.insertAnalyzerRows('quarantines', [q]).catch(() => undefined),
       signal: opts.signal,
     });
     const h = host;

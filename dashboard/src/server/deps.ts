@@ -7,6 +7,8 @@ import type { PersonVisibility } from '../persons/queries.ts';
 import type { SourceManager } from '../sources/types.ts';
 import type { VideoInput } from '../video/args.ts';
 import type { WorkerHub } from '../workers/types.ts';
+import type { QuarantineRegistry } from '../gate/registry.ts';
+import type { FrameAnalyzer } from '../seed/types.ts';
 
 /** A JPEG of one moment of a source, for thumbnails and the history view. */
 export interface Keyframe {
@@ -61,6 +63,15 @@ export interface ServerDeps {
   readonly gpu?: GpuPool;
   /** Inference workers (join tokens, the workers' socket, their files and models); omitted: none. */
   readonly workers?: WorkerHub;
+  /** The seed API (POST /api/v1/analyze/frame|batch); omitted: those routes answer 503 ANALYZE_UNAVAILABLE. */
+  readonly analyze?: FrameAnalyzer;
+  /** The safety rule file GET /api/v1/safety/rules shows (default: the shipped rules.default.yaml). */
+  readonly safetyRulesFile?: string;
+  /**
+   * Quarantined sources (the minor-protection gate); omitted: buildServer loads one from the store.
+   * Every pixel route and socket refuses a quarantined source (dashboard/src/gate/guard.ts).
+   */
+  readonly quarantine?: QuarantineRegistry;
   /** Fastify/pino logger options; false (default) logs nothing. */
   readonly logger?: boolean | Record<string, unknown>;
 }

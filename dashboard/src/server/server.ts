@@ -41,6 +41,10 @@ import { createVideoSockets, type VideoSockets } from './video-socket.ts';
 import { fileVideoInput } from '../video/file-input.ts';
 import { createVideoHub } from '../video/hub.ts';
 import { registerSpa } from './spa.ts';
+import { installQuarantineGuard, workerFileSources } from '../gate/guard.ts';
+import { openQuarantineRegistry } from '../gate/registry.ts';
+import { gateVideoSockets } from '../gate/sockets.ts';
+import { gateManager } from '../gate/views.ts';
 
 const API_VERSION = '1.0.0';
 /** Client → server WebSocket messages are a few dozen bytes. */
@@ -64,15 +68,32 @@ function loggerOptions(logger: ServerDeps['logger']): FastifyServerOptions['logg
  * caller closes the manager, then the runtime, after `app.close()` resolved, so no request is
  * left talking to a closed store.
  */
-export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
+  // The minor-protection gate (issue 11, dashboard/src/gate/): quarantined sources serve no
+  // pixels. Every part below sees the gated manager (views carry the quarantine, previews stop).
+  const quarantine = given.quarantine ?? (await openQuarantineRegistry(given.store));
+  const gatedManager = gateManager(given.manager, quarantine);
+  // Copied with their descriptors: a dep given as a getter (a pool swapped at run time) stays one.
+  const deps = Object.defineProperties(Object.create(null) as ServerDeps, {
+    ...Object.getOwnPropertyDescriptors(given),
+    manager: { value: gatedManager, enumerable: true },
+    quarantine: { value: quarantine, enumerable: true },
+  });
   const app = Fastify({ logger: loggerOptions(deps.logger), bodyLimit: 1024 * 1024 });
   const auth = createAuthenticator(deps.token);
   const metrics = createMetrics(deps.manager, { workers: deps.workers, jobs: deps.jobs, gpu: deps.gpu });
   const hub = createLiveHub(deps.manager, metrics);
-  const video = createVideoSockets(
-    createVideoHub({ resolveInput: deps.videoInput ?? fileVideoInput(deps.manager, deps.store) }),
-    metrics.registry,
+  const video = gateVideoSockets(
+    createVideoSockets(
+      createVideoHub({ resolveInput: deps.videoInput ?? fileVideoInput(deps.manager, deps.store) }),
+      metrics.registry,
+    ),
+    quarantine,
   );
+  app.addHook('onClose', async () => {
+    gatedManager.detach();
+    if (!given.quarantine) quarantine.close();
+  });
 
   try {
     await assemble(app, deps, { auth, metrics, hub, video });
@@ -113,6 +134,10 @@ async function assemble(
     const mode = req.routeOptions.config?.auth ?? (req.url.startsWith('/api/v1/') ? 'session' : 'public');
     if (mode !== 'public') auth.verify(req, mode);
   });
+  // After auth: pixel routes of a quarantined source answer 403 SOURCE_QUARANTINED.
+  if (deps.quarantine) {
+    installQuarantineGuard(app, deps.quarantine, { sourceForFile: workerFileSources(deps.workers) });
+  }
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     if (req.url.startsWith('/api/v1/') && !reply.hasHeader('cache-control'))
@@ -169,6 +194,7 @@ async function assemble(
       method: r.spec.method,
       url: r.spec.url,
       config: { auth: r.spec.auth },
+      ...(r.spec.bodyLimit ? { bodyLimit: r.spec.bodyLimit } : {}),
       handler: r.handler,
     });
   };
