@@ -3,10 +3,8 @@
 // against the floor: bare runs of the same shared sessions on tensors prepared up front. Faces come
 // from the real YuNet on short_hamilton_clip.mp4 (960 px wide, 1–3 faces per frame); every frame's
 // verdict is clear for the NSFW pass, so it classifies each one (nothing of the gate is skipped).
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveFfmpeg } from '@aima/ingest';
 import {
   AGE_INPUTS,
   AGE_VERDICTS,
@@ -19,47 +17,16 @@ import {
   type AnalyzerContext,
   type AnalyzerDefinition,
   type ModelSession,
-  type VideoInput,
 } from '@aima/inference';
 import { ANALYZERS, FRAME_FACES } from '@aima/dashboard';
+import { decodeClip, median, MODELS_DIR } from './safety-media.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const shared = process.env.AIMA_SHARED_DIR ?? path.resolve(root, '../shared');
-const modelsDir = process.env.AIMA_MODELS_DIR ?? path.join(shared, 'models');
-const CLIP = path.join(
-  process.env.AIMA_MEDIA_DIR ?? path.join(shared, 'media'),
-  'video/short_hamilton_clip.mp4',
-);
+const CLIP = 'video/short_hamilton_clip.mp4';
 const W = 960;
 const H = 540;
 const FPS = 5;
 const SECONDS = Number(process.env.AIMA_BENCH_GATE_SECONDS ?? 6);
 const ROUNDS = 3;
-
-async function decode(): Promise<VideoInput[]> {
-  const { ffmpeg } = resolveFfmpeg();
-  const p = spawn(ffmpeg, [
-    ...['-v', 'error', '-i', CLIP, '-t', String(SECONDS), '-vf', `fps=${FPS},scale=${W}:${H}`],
-    ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
-  ]);
-  const chunks: Buffer[] = [];
-  for await (const c of p.stdout) chunks.push(c as Buffer);
-  const all = Buffer.concat(chunks);
-  const size = W * H * 3;
-  return Array.from({ length: Math.floor(all.length / size) }, (_, i) => ({
-    seq: i,
-    ptsMs: (i * 1000) / FPS,
-    ts: 1_700_000_000_000 + (i * 1000) / FPS,
-    width: W,
-    height: H,
-    format: 'rgb24' as const,
-    data: new Uint8Array(all.subarray(i * size, (i + 1) * size)),
-    sourceWidth: W,
-    sourceHeight: H,
-  }));
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 function context(modelId: string, session: ModelSession, running: string[]): AnalyzerContext {
   const abort = new AbortController();
@@ -86,8 +53,8 @@ function context(modelId: string, session: ModelSession, running: string[]): Ana
 type Face = { box: [number, number, number, number]; faceTrackId: number; personId: string; name: string };
 
 export async function benchGate(): Promise<Record<string, unknown>> {
-  const registry = createModelRegistry({ modelsDir });
-  const frames = await decode();
+  const registry = createModelRegistry({ modelsDir: MODELS_DIR });
+  const frames = await decodeClip(CLIP, { seconds: SECONDS, fps: FPS, width: W, height: H });
   // Faces per frame from the real YuNet (once; not part of either measurement).
   const faces: Face[][] = [];
   {

@@ -3,11 +3,9 @@
 // messages) against the floor: bare runs of the same shared MoveNet session on the same crops,
 // prepared up front (no cropping counted), submitted the same way (all people of a frame at once).
 // People come from the real YOLOX-Nano + ByteTrack on vtest.mp4 (3–8 pedestrians per frame).
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Frame } from '@aima/ingest';
-import { resolveFfmpeg } from '@aima/ingest';
 import {
   analyzeFrames,
   createDetector,
@@ -22,11 +20,9 @@ import {
   type VideoInput,
 } from '@aima/inference';
 import { ANALYSIS_EVENTS, ANALYZERS } from '@aima/dashboard';
+import { decodeClip, median, MODELS_DIR } from './safety-media.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const shared = process.env.AIMA_SHARED_DIR ?? path.resolve(root, '../shared');
-const modelsDir = process.env.AIMA_MODELS_DIR ?? path.join(shared, 'models');
-const CLIP = path.join(process.env.AIMA_MEDIA_DIR ?? path.join(shared, 'media'), 'video/vtest.mp4');
+const CLIP = 'video/vtest.mp4';
 const W = 480;
 const H = 360;
 const FPS = 5;
@@ -34,32 +30,9 @@ const SECONDS = Number(process.env.AIMA_BENCH_POSE_SECONDS ?? 12);
 const MAX_PERSONS = 6;
 const ROUNDS = 3;
 
-async function decode(): Promise<Frame[]> {
-  const { ffmpeg } = resolveFfmpeg();
-  const p = spawn(ffmpeg, [
-    ...['-v', 'error', '-i', CLIP, '-t', String(SECONDS), '-vf', `fps=${FPS}`],
-    ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
-  ]);
-  const chunks: Buffer[] = [];
-  for await (const c of p.stdout) chunks.push(c as Buffer);
-  const all = Buffer.concat(chunks);
-  const size = W * H * 3;
-  return Array.from({ length: Math.floor(all.length / size) }, (_, i) => ({
-    seq: i,
-    ptsMs: (i * 1000) / FPS,
-    ts: 1_700_000_000_000 + (i * 1000) / FPS,
-    width: W,
-    height: H,
-    format: 'rgb24' as const,
-    data: new Uint8Array(all.subarray(i * size, (i + 1) * size)),
-  }));
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-
 export async function benchPose(): Promise<Record<string, unknown>> {
-  const registry = createModelRegistry({ modelsDir });
-  const frames = await decode();
+  const registry = createModelRegistry({ modelsDir: MODELS_DIR });
+  const frames = await decodeClip(CLIP, { seconds: SECONDS, fps: FPS, width: W, height: H });
   // Tracked people per frame from the real detector (once; not part of either measurement).
   const events: AnalysisEvent[] = [];
   {

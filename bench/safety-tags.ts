@@ -5,13 +5,11 @@
 // No CLIP weights exist here, so the towers are the tests' fixture graphs (the image tower is a
 // ReduceMean: its own cost is near zero, so this measures AIMA's overhead per crop, not CLIP's).
 // People come from the real YOLOX-Nano + ByteTrack on vtest.mp4.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Frame } from '@aima/ingest';
-import { resolveFfmpeg } from '@aima/ingest';
 import {
   analyzeFrames,
   buildPromptPlan,
@@ -30,12 +28,10 @@ import {
   type VideoInput,
 } from '@aima/inference';
 import { ANALYSIS_EVENTS, ANALYZERS } from '@aima/dashboard';
+import { decodeClip, median, MODELS_DIR } from './safety-media.ts';
 import { fixtureSpecs, resolvedFixtures, writeTagFixtures } from '../inference/test/tags-fixtures.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const shared = process.env.AIMA_SHARED_DIR ?? path.resolve(root, '../shared');
-const modelsDir = process.env.AIMA_MODELS_DIR ?? path.join(shared, 'models');
-const CLIP = path.join(process.env.AIMA_MEDIA_DIR ?? path.join(shared, 'media'), 'video/vtest.mp4');
+const CLIP = 'video/vtest.mp4';
 const W = 480;
 const H = 360;
 const FPS = 5;
@@ -44,39 +40,16 @@ const MAX_PERSONS = 6;
 const SIZE = 224;
 const ROUNDS = 3;
 
-async function decode(): Promise<Frame[]> {
-  const { ffmpeg } = resolveFfmpeg();
-  const p = spawn(ffmpeg, [
-    ...['-v', 'error', '-i', CLIP, '-t', String(SECONDS), '-vf', `fps=${FPS}`],
-    ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
-  ]);
-  const chunks: Buffer[] = [];
-  for await (const c of p.stdout) chunks.push(c as Buffer);
-  const all = Buffer.concat(chunks);
-  const size = W * H * 3;
-  return Array.from({ length: Math.floor(all.length / size) }, (_, i) => ({
-    seq: i,
-    ptsMs: (i * 1000) / FPS,
-    ts: 1_700_000_000_000 + (i * 1000) / FPS,
-    width: W,
-    height: H,
-    format: 'rgb24' as const,
-    data: new Uint8Array(all.subarray(i * size, (i + 1) * size)),
-  }));
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-
 export async function benchTags(): Promise<Record<string, unknown>> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'aima-bench-tags-'));
   try {
     const files = await writeTagFixtures(tmp, SIZE);
     const ids = { image: MOBILECLIP_S0_IMAGE_ID, text: MOBILECLIP_S0_TEXT_ID, bpe: CLIP_BPE_ID };
     const models = resolvedFixtures(fixtureSpecs(files, ids, SIZE));
-    const frames = await decode();
+    const frames = await decodeClip(CLIP, { seconds: SECONDS, fps: FPS, width: W, height: H });
     const events: AnalysisEvent[] = [];
     {
-      const registry = createModelRegistry({ modelsDir });
+      const registry = createModelRegistry({ modelsDir: MODELS_DIR });
       await using detector = await createDetector({ model: await registry.resolve('yolox-nano') });
       async function* feed(): AsyncGenerator<Frame> {
         yield* frames;

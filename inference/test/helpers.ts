@@ -5,16 +5,18 @@ import type { Frame } from '@aima/ingest';
 export const MODELS_DIR = process.env.AIMA_MODELS_DIR ?? path.resolve('../shared/models');
 export const MEDIA_DIR = process.env.AIMA_MEDIA_DIR ?? path.resolve('../shared/media');
 
-/** One real RGB frame of a video at `atSec`, scaled to w×h by ffmpeg. */
-export function grabFrame(file: string, atSec: number, w: number, h: number): Uint8Array {
+/**
+ * One real RGB frame of a video at `atSec`, scaled to w×h by ffmpeg; `atSec` null reads a still
+ * image (ffmpeg's -ss reads no frame of a JPEG).
+ */
+export function grabFrame(file: string, atSec: number | null, w: number, h: number): Uint8Array {
   const ffmpeg = process.env.FFMPEG_PATH ?? 'ffmpeg';
   const buf = execFileSync(
     ffmpeg,
     [
       '-v',
       'error',
-      '-ss',
-      String(atSec),
+      ...(atSec === null ? [] : ['-ss', String(atSec)]),
       '-i',
       file,
       '-frames:v',

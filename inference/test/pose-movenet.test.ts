@@ -1,6 +1,5 @@
 // The real MoveNet Lightning (shared/models) on real frames of shared/media: person boxes from
 // the real YOLOX-Nano, crops, uint8 input through the ORT worker, keypoints back in source pixels.
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -21,28 +20,6 @@ const LEARN = path.join(MEDIA_DIR, 'video/asl/learn.mkv');
 const PHOTO = path.join(MEDIA_DIR, 'faces/test/alex_lacamoire1.jpg');
 const GOOD = 0.3;
 const idx = (n: (typeof KEYPOINT_NAMES)[number]): number => KEYPOINT_NAMES.indexOf(n);
-
-/** RGB bytes of a video frame at `atSec`, or of a still image (`atSec` null: ffmpeg's -ss reads no frame of a JPEG). */
-function grab(file: string, atSec: number | null, w: number, h: number): Uint8Array {
-  if (atSec !== null) return grabFrame(file, atSec, w, h);
-  const args = [
-    '-v',
-    'error',
-    '-i',
-    file,
-    '-frames:v',
-    '1',
-    '-vf',
-    `scale=${w}:${h}`,
-    '-f',
-    'rawvideo',
-    '-pix_fmt',
-    'rgb24',
-    'pipe:1',
-  ];
-  const buf = execFileSync(process.env.FFMPEG_PATH ?? 'ffmpeg', args, { maxBuffer: 64 << 20 });
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-}
 
 let detector: Detector;
 let session: ModelSession;
@@ -67,7 +44,7 @@ async function poseOf(file: string, atSec: number | null, w: number, h: number, 
     {
       width: 416,
       height: Math.round((416 * h) / w),
-      data: grab(file, atSec, 416, Math.round((416 * h) / w)),
+      data: grabFrame(file, atSec, 416, Math.round((416 * h) / w)),
       sourceWidth: w,
       sourceHeight: h,
     },
@@ -80,7 +57,7 @@ async function poseOf(file: string, atSec: number | null, w: number, h: number, 
     width: frameW,
     height: frameH,
     format: 'rgb24' as const,
-    data: grab(file, atSec, frameW, frameH),
+    data: grabFrame(file, atSec, frameW, frameH),
     sourceWidth: w,
     sourceHeight: h,
   };
