@@ -1,5 +1,5 @@
 // Wire shapes of the safety API (issue 11): events, the risk series, the rule file, the live
-// assessment. Shared by the routes (validation + OpenAPI) and the UI (response checks).
+// assessment, quarantines and the audit log. Shared by the routes (validation + OpenAPI) and the UI (response checks).
 import { z } from 'zod';
 
 export const SafetyEvidenceView = z.object({
@@ -58,3 +58,23 @@ export const SafetyReviewBody = z
     note: z.string().max(2000).default('').describe('why (kept with the event and in the audit log)'),
   })
   .strict();
+
+// The minor-protection gate's metadata (routes/gate.ts): never pixels.
+export const QuarantineView = z.object({
+  sourceId: z.string(),
+  ts: z.number().describe('epoch ms of the quarantine'),
+  code: z.string().describe('SAFETY_MINOR_DETECTED | SAFETY_AGE_UNKNOWN | SAFETY_AGE_GATE_FAILED'),
+  reason: z.string().describe('one line, no pixels, no identity'),
+  analyzer: z.string().describe('the gated analyzers it stopped'),
+  age: z.number().nullable().describe('the youngest estimate on the frame, years'),
+  threshold: z.number().describe('18 + the configured margin'),
+});
+
+export const AuditView = z.object({
+  ts: z.number(),
+  actor: z.string(),
+  action: z.string(),
+  subjectKind: z.enum(['source', 'safety-event', 'person']),
+  subjectId: z.string(),
+  detail: z.string().describe('JSON of the details'),
+});

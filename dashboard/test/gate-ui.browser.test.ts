@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditRow, type QuarantineRow } from '@aima/inference';
 import { ARTIFACTS, UI_DIST, ensureUiBuilt, openBrowserSession } from './browser-helpers.ts';
 import {
   MEDIA,
@@ -40,17 +41,18 @@ beforeAll(async () => {
   const done = await env.manager.settled('quarantined');
   epochMs = done!.epochMs;
   await recordAsSegments(env, { id: 'quarantined', epochMs }, clip, { gop: 10, segmentSeconds: 1 });
-  await env.runtime.store.insertAnalyzerRows('quarantines', [
-    {
-      sourceId: 'quarantined',
-      ts: epochMs + 500,
-      code: 'SAFETY_MINOR_DETECTED',
-      reason: 'face estimated 12.0 years (< 22) while nsfw ran',
-      analyzer: 'nsfw',
-      age: 12,
-      threshold: 22,
-    },
-  ]);
+  // What the gate stores when it trips: the quarantine and its audit row.
+  const q: QuarantineRow = {
+    sourceId: 'quarantined',
+    ts: epochMs + 500,
+    code: 'SAFETY_MINOR_DETECTED',
+    reason: 'face estimated 12.0 years (< 22) while nsfw ran',
+    analyzer: 'nsfw',
+    age: 12,
+    threshold: 22,
+  };
+  await env.runtime.store.insertAnalyzerRows('quarantines', [q]);
+  await env.runtime.store.insertAnalyzerRows('audit_events', [auditRow(q)]);
   ({ base, browser, page } = await openBrowserSession(env.app, TOKEN, { width: 1280, height: 800 }));
   page.on('request', (r) => {
     if (/\/(frame|crop\.jpg|recordings\/[^/]+\.mp4)(\?|$)/.test(r.url()) && r.url().includes('quarantined')) {
@@ -85,6 +87,21 @@ describe('a quarantined source in the UI', () => {
     await page.waitForTimeout(1500);
     expect(await page.locator('video').count()).toBe(0);
     expect(sockets.filter((u) => u.includes('/video'))).toEqual([]);
+    expect(pixelRequests).toEqual([]);
+  });
+
+  it("the Safety page lists it for the admin's review, with the audit trail, and no pixels", async () => {
+    await page.goto(`${base}/#/safety`);
+    const row = page.locator('[data-testid="quarantine-row"]');
+    await row.first().waitFor({ timeout: 20_000 });
+    expect(await row.count()).toBe(1);
+    const text = (await row.textContent()) ?? '';
+    expect(text).toContain('SAFETY_MINOR_DETECTED');
+    expect(text).toContain('12.0 years');
+    await page.locator('[data-testid="quarantine-review"] summary').click();
+    const audit = await page.locator('[data-testid="audit-row"]').allTextContents();
+    expect(audit.some((a) => a.includes('system') && a.includes('quarantine'))).toBe(true);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'gate-review.png'), fullPage: true });
     expect(pixelRequests).toEqual([]);
   });
 

@@ -3,25 +3,7 @@
 import { z } from 'zod';
 import type { ServerDeps } from '../deps.ts';
 import { defineRoute, type ApiRoute } from '../route.ts';
-
-export const QuarantineView = z.object({
-  sourceId: z.string(),
-  ts: z.number().describe('epoch ms of the quarantine'),
-  code: z.string().describe('SAFETY_MINOR_DETECTED | SAFETY_AGE_UNKNOWN | SAFETY_AGE_GATE_FAILED'),
-  reason: z.string().describe('one line, no pixels, no identity'),
-  analyzer: z.string().describe('the gated analyzers it stopped'),
-  age: z.number().nullable().describe('the youngest estimate on the frame, years'),
-  threshold: z.number().describe('18 + the configured margin'),
-});
-
-export const AuditView = z.object({
-  ts: z.number(),
-  actor: z.string(),
-  action: z.string(),
-  subjectKind: z.enum(['source', 'safety-event', 'person']),
-  subjectId: z.string(),
-  detail: z.string().describe('JSON of the details'),
-});
+import { AuditView, QuarantineView } from '../../safety-protocol.ts';
 
 const QuarantineQuery = z.object({ sourceId: z.string().max(256).optional() }).strict();
 const AuditQuery = z

@@ -2,6 +2,8 @@
 // and pure helpers (event merging, gauge levels, risk columns) for the components and their tests.
 import { z } from 'zod';
 import {
+  AuditView,
+  QuarantineView,
   RiskSeriesView,
   SafetyAssessmentView,
   SafetyEventView,
@@ -9,7 +11,12 @@ import {
 } from '../../../src/safety-protocol.ts';
 import { query, request } from './api.ts';
 
-export type { SafetyAssessmentView, SafetyEventView } from '../../../src/safety-protocol.ts';
+export type {
+  AuditView,
+  QuarantineView,
+  SafetyAssessmentView,
+  SafetyEventView,
+} from '../../../src/safety-protocol.ts';
 export type EventStatus = SafetyEventView['status'];
 
 const enc = encodeURIComponent;
@@ -43,6 +50,10 @@ export const safety = {
   risk: (sourceId: string, r: { from?: number; to?: number }, signal?: AbortSignal) =>
     json(`/sources/${enc(sourceId)}/risk${query({ from: r.from, to: r.to })}`, RiskSeriesView, signal),
   rules: (signal?: AbortSignal) => json('/safety/rules', SafetyRulesView, signal),
+  /** Quarantined sources and the audit log: metadata only (the admin's review). */
+  quarantines: (signal?: AbortSignal) => json('/quarantines', z.array(QuarantineView), signal),
+  audit: (q: { limit?: number }, signal?: AbortSignal) =>
+    json(`/audit${query({ limit: q.limit })}`, z.array(AuditView), signal),
 };
 
 /** A live 'safety' message's data, or null when it is not one. */
