@@ -2,7 +2,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { DEFAULT_DETECTOR_ID, parseAnalyzerList } from '@aima/inference';
-import type { AudioEventRecord, Store, TranscriptSegmentRecord } from '@aima/storage';
+import type {
+  AudioEventRecord,
+  QuarantineRecord,
+  SafetyEventRecord,
+  Store,
+  TranscriptSegmentRecord,
+} from '@aima/storage';
 import { loadConfig, parseFlags } from '../config.ts';
 import { CliError } from '../errors.ts';
 import { createSourceGuard } from '@aima/ingest';
@@ -121,6 +127,7 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
   });
   let summary: AnalysisSummary;
   let audio: AudioReport = { transcript: [], soundEvents: [] };
+  let safety: SafetyReport = { safetyEvents: [], quarantine: null };
   try {
     summary = await runAnalysisJob(runtime, {
       analyzers: chosen,
@@ -136,6 +143,7 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
       signal: ctx.signal,
     });
     audio = await audioReport(runtime.store, summary);
+    safety = await safetyReport(runtime.store, summary);
   } finally {
     progress.done();
     await runtime.close();
@@ -143,8 +151,8 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
   if (flags.out) await writeOutput(flags.out, formatReport(summary, path.extname(flags.out).toLowerCase()));
   ctx.stdout.write(
     flags.json
-      ? JSON.stringify({ ...summary, ...audio }, null, 2) + '\n'
-      : formatSummary(summary) + formatAudio(summary, audio),
+      ? JSON.stringify({ ...summary, ...audio, ...safety }, null, 2) + '\n'
+      : formatSummary(summary) + formatAudio(summary, audio) + formatSafety(summary, safety),
   );
   return summary.status === 'stopped' ? 130 : 0;
 }
@@ -198,6 +206,38 @@ function formatSummary(s: AnalysisSummary): string {
     '\n' +
     (rows.length > 0 ? toTable(['class', 'tracks', 'detections'], rows) : 'nothing detected\n')
   );
+}
+
+/** What the safety analyzers concluded: rule events, and the quarantine if the age gate tripped. */
+interface SafetyReport {
+  readonly safetyEvents: readonly SafetyEventRecord[];
+  readonly quarantine: QuarantineRecord | null;
+}
+
+async function safetyReport(store: Store, s: AnalysisSummary): Promise<SafetyReport> {
+  const [safetyEvents, quarantine] = await Promise.all([
+    s.analyzers.includes('safety')
+      ? store.listSafetyEvents({ sourceId: s.sourceId, limit: 10_000 })
+      : Promise.resolve([]),
+    s.analyzers.includes('nsfw') ? store.getQuarantine(s.sourceId) : Promise.resolve(null),
+  ]);
+  return { safetyEvents: [...safetyEvents].sort((a, b) => a.startTs - b.startTs), quarantine };
+}
+
+function formatSafety(s: AnalysisSummary, r: SafetyReport): string {
+  const lines: string[] = [];
+  if (r.quarantine) {
+    lines.push(`QUARANTINED (${r.quarantine.code}): ${r.quarantine.reason}; no pictures of it are served`);
+  }
+  if (s.analyzers.includes('safety')) {
+    lines.push(`safety events: ${r.safetyEvents.length}`);
+    for (const e of r.safetyEvents.slice(0, 20)) {
+      const span = `${mediaTime(e.startTs - s.epochMs)}–${mediaTime(e.endTs - s.epochMs)}`;
+      lines.push(`  [${span}] ${e.severity} ${e.rule} (score ${e.score.toFixed(2)})`);
+    }
+    if (r.safetyEvents.length > 20) lines.push(`  … ${r.safetyEvents.length - 20} more (Safety page)`);
+  }
+  return lines.length > 0 ? '\n' + lines.join('\n') + '\n' : '';
 }
 
 /** What was heard: the transcript and the sound events, read back from the store. */
