@@ -1,4 +1,4 @@
-// Skeletons over playback in Debian's Chromium: an ASL clip analysed with detect + pose through the
+// Skeletons over playback and live frames in Debian's Chromium: an ASL clip analysed with detect + pose through the
 // real server, its poses fetched from /poses and drawn on the overlay canvas in the skeleton colours.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -38,10 +38,13 @@ afterAll(async () => {
 });
 
 /** Overlay pixels in the skeleton's left (green) and right (orange) limb colours. */
-function skeletonPixels(p: Page): Promise<{ left: number; right: number }> {
-  return p.evaluate(() => {
+function skeletonPixels(
+  p: Page,
+  canvas = '[data-testid="video-overlay"]',
+): Promise<{ left: number; right: number }> {
+  return p.evaluate((sel) => {
     const doc = (globalThis as unknown as { document: { querySelector(s: string): unknown } }).document;
-    const c = doc.querySelector('[data-testid="video-overlay"]') as {
+    const c = doc.querySelector(sel) as {
       width: number;
       height: number;
       getContext(k: '2d'): {
@@ -59,7 +62,7 @@ function skeletonPixels(p: Page): Promise<{ left: number; right: number }> {
       else if (near(i, 0xf9, 0x73, 0x16)) right++;
     }
     return { left, right };
-  });
+  }, canvas);
 }
 
 describe('pose skeletons in Chromium', () => {
@@ -92,6 +95,30 @@ describe('pose skeletons in Chromium', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'pose-playback.png') });
     console.log(`skeleton pixels on the playback overlay: left ${px.left}, right ${px.right}`);
     // Both sides of the signer's skeleton are on the overlay (limbs are a few pixels wide).
+    expect(px.left).toBeGreaterThan(50);
+    expect(px.right).toBeGreaterThan(50);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it('the live view draws each analysed frame with its skeletons (frames mode)', async () => {
+    // The signer's clip played in real time, so the page sees its frames while it runs.
+    const clip = await cutClip(path.join(MEDIA, 'video/asl/book.mkv'), env.dir, 'asl-live.mp4', 3.5);
+    const res = await env.app.inject({
+      method: 'POST',
+      url: '/api/v1/sources',
+      headers: bearer(),
+      payload: { input: clip, fps: 5, realtime: true, id: 'pose-live', analyzers: ['detect', 'pose'] },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    await page.goto(`${base}/#/live/pose-live`);
+    await page.click('button[data-mode="frames"]');
+    let px = { left: 0, right: 0 };
+    for (let i = 0; i < 60 && (px.left < 50 || px.right < 50); i++) {
+      await page.waitForTimeout(100);
+      px = await skeletonPixels(page, '[data-testid="live-canvas"]');
+    }
+    await page.screenshot({ path: path.join(ARTIFACTS, 'pose-live.png') });
+    console.log(`skeleton pixels on the live canvas: left ${px.left}, right ${px.right}`);
     expect(px.left).toBeGreaterThan(50);
     expect(px.right).toBeGreaterThan(50);
     expect(pageErrors).toEqual([]);
