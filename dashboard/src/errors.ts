@@ -2,6 +2,7 @@
 export type DashboardErrorCode =
   | 'API_BAD_REQUEST'
   | 'API_NOT_FOUND'
+  | 'API_BODY_TOO_LARGE'
   | 'AUTH_REQUIRED'
   | 'AUTH_INVALID'
   | 'SOURCE_NOT_FOUND'
@@ -72,6 +73,7 @@ export const dashboardErrorInfo: Readonly<
 > = Object.freeze({
   API_BAD_REQUEST: { httpStatus: 400, exitCode: 2 },
   API_NOT_FOUND: { httpStatus: 404, exitCode: 3 },
+  API_BODY_TOO_LARGE: { httpStatus: 413, exitCode: 2 },
   AUTH_REQUIRED: { httpStatus: 401, exitCode: 2 },
   AUTH_INVALID: { httpStatus: 401, exitCode: 2 },
   SOURCE_NOT_FOUND: { httpStatus: 404, exitCode: 3 },

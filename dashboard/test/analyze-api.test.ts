@@ -367,6 +367,7 @@ describe('bad input: coded 4xx, nothing stored', () => {
     // A body over 32 MiB is refused before it is parsed.
     const big = await post('/api/v1/analyze/frame', { frame: 'A'.repeat(33 * 1024 * 1024) });
     expect(big.statusCode).toBe(413);
+    expect(big.json<{ code: string }>().code).toBe('API_BODY_TOO_LARGE');
     expect(await stored()).toEqual(before);
   }, 120_000);
 

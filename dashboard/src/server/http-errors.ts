@@ -17,10 +17,13 @@ export function toHttpError(err: unknown): { status: number; body: ErrorBody } {
     fe.statusCode >= 400 &&
     fe.statusCode < 500
   ) {
-    return {
-      status: fe.statusCode,
-      body: { code: fe.statusCode === 404 ? 'API_NOT_FOUND' : 'API_BAD_REQUEST', message: err.message },
-    };
+    const code =
+      fe.statusCode === 404
+        ? 'API_NOT_FOUND'
+        : fe.statusCode === 413
+          ? 'API_BODY_TOO_LARGE'
+          : 'API_BAD_REQUEST';
+    return { status: fe.statusCode, body: { code, message: err.message } };
   }
   return coded;
 }

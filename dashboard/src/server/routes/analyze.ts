@@ -55,7 +55,7 @@ const errors = {
   },
   413: {
     description:
-      'Too large: the body, ANALYZE_TOO_MANY_FRAMES, ANALYZE_FRAME_TOO_LARGE, ANALYZE_AUDIO_TOO_LONG',
+      'Too large: API_BODY_TOO_LARGE (over 32 MiB), ANALYZE_TOO_MANY_FRAMES, ANALYZE_FRAME_TOO_LARGE, ANALYZE_AUDIO_TOO_LONG',
   },
   422: { description: 'A named analyzer has no model (ANALYZE_MODEL_MISSING)' },
   503: { description: 'No seed API in this server (ANALYZE_UNAVAILABLE) or too many at once (ANALYZE_BUSY)' },
