@@ -14,6 +14,8 @@ export default defineConfig({
       AIMA_MODELS_DIR: process.env.AIMA_MODELS_DIR ?? path.join(sharedDir, 'models'),
       AIMA_MEDIA_DIR: process.env.AIMA_MEDIA_DIR ?? path.join(sharedDir, 'media'),
     },
+    // No socket or name lookup may leave 127.0.0.0/8 in any test process (test-support/network-guard.ts).
+    setupFiles: [path.join(root, 'test-support/network-guard.ts')],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // chDB allows one data directory per process, and this machine has 2 cores:

@@ -5,6 +5,17 @@
 import type { spawn as Spawn } from 'node:child_process';
 import net from 'node:net';
 
+/**
+ * Every destination a wrapper below refused, in this process. A refusal may be swallowed by the
+ * code under test (a retry loop, a catch-all); the network guard fails the test anyway.
+ */
+export const refusals: string[] = [];
+
+function refuse(what: string): Error {
+  refusals.push(what);
+  return new Error(`test network guard: ${what} was refused (loopback only)`);
+}
+
 /** 127.0.0.0/8, ::1, IPv4-mapped loopback and the name localhost. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
@@ -30,9 +41,7 @@ type Connect = typeof net.Socket.prototype.connect;
 export function loopbackConnect(real: Connect): Connect {
   return function (this: net.Socket, ...args: unknown[]) {
     const host = connectHost(args);
-    if (host !== null && !isLoopbackHost(host)) {
-      throw new Error(`test network guard: a connection to ${host} was refused (loopback only)`);
-    }
+    if (host !== null && !isLoopbackHost(host)) throw refuse(`a connection to ${host}`);
     return (real as (...a: unknown[]) => net.Socket).apply(this, args);
   } as Connect;
 }
@@ -49,9 +58,7 @@ export function loopbackSpawn(real: typeof Spawn): typeof Spawn {
           throw new Error(`test network guard: ${command} was given an unparsable URL`);
         }
         if (m[0].startsWith('file:')) continue;
-        if (!isLoopbackHost(host)) {
-          throw new Error(`test network guard: ${command} aimed at ${host} was refused (loopback only)`);
-        }
+        if (!isLoopbackHost(host)) throw refuse(`${command} aimed at ${host}`);
       }
     }
     return (real as (...a: unknown[]) => ReturnType<typeof Spawn>)(command, args, ...rest);
