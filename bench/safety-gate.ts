@@ -19,7 +19,7 @@ import {
   type ModelSession,
 } from '@aima/inference';
 import { ANALYZERS, FRAME_FACES } from '@aima/dashboard';
-import { decodeClip, median, MODELS_DIR } from './safety-media.ts';
+import { benchContext, decodeClip, median, MODELS_DIR } from './safety-media.ts';
 
 const CLIP = 'video/short_hamilton_clip.mp4';
 const W = 960;
@@ -28,26 +28,12 @@ const FPS = 5;
 const SECONDS = Number(process.env.AIMA_BENCH_GATE_SECONDS ?? 6);
 const ROUNDS = 3;
 
+/** A bench context whose only session is `modelId`'s. */
 function context(modelId: string, session: ModelSession, running: string[]): AnalyzerContext {
-  const abort = new AbortController();
-  return {
-    sourceId: 'bench',
-    live: false,
-    epochMs: 0,
-    executionProvider: 'cpu',
+  return benchContext({
     running,
-    models: new Map(),
     session: (id) => (id === modelId ? Promise.resolve(session) : Promise.reject(new Error(id))),
-    async emit() {},
-    pushLive() {},
-    fail(err) {
-      throw err;
-    },
-    service<T>(): T {
-      throw new Error('no services in this bench');
-    },
-    signal: abort.signal,
-  };
+  });
 }
 
 type Face = { box: [number, number, number, number]; faceTrackId: number; personId: string; name: string };

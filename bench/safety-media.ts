@@ -4,7 +4,16 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveFfmpeg } from '@aima/ingest';
-import type { VideoInput } from '@aima/inference';
+import { ANALYSIS_EVENTS } from '@aima/dashboard';
+import type {
+  AnalysisEvent,
+  AnalyzerContext,
+  AnalyzerInstance,
+  ModelSession,
+  ResolvedModel,
+  ResultBatch,
+  VideoInput,
+} from '@aima/inference';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shared = process.env.AIMA_SHARED_DIR ?? path.resolve(root, '../shared');
@@ -39,3 +48,74 @@ export async function decodeClip(
 }
 
 export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/**
+ * A context for driving one analyzer definition directly, as the job host would: the given
+ * sessions and models, emitted batches to `onEmit`, no services. Failures throw.
+ */
+export function benchContext(o: {
+  readonly running: readonly string[];
+  readonly session: (id: string) => Promise<ModelSession>;
+  readonly models?: ReadonlyMap<string, ResolvedModel>;
+  readonly onEmit?: (b: ResultBatch) => void;
+}): AnalyzerContext {
+  return {
+    sourceId: 'bench',
+    live: false,
+    epochMs: 0,
+    executionProvider: 'cpu',
+    running: o.running,
+    models: o.models ?? new Map(),
+    session: o.session,
+    async emit(b) {
+      o.onEmit?.(b);
+    },
+    pushLive() {},
+    fail(err) {
+      throw err;
+    },
+    service<T>(): T {
+      throw new Error('no services in this bench');
+    },
+    signal: new AbortController().signal,
+  };
+}
+
+/**
+ * Feeds detect's events to an analyzer instance (each frame's pixels first, as the host does) and
+ * returns the ms spent in its results() and finish() calls; closes it.
+ */
+export async function timeDetectEvents(
+  inst: AnalyzerInstance,
+  events: readonly AnalysisEvent[],
+  frameOf: (seq: number) => VideoInput,
+): Promise<number> {
+  let ms = 0;
+  for (const e of events) {
+    if (e.type === 'frame') await inst.video!(frameOf(e.frame.seq));
+    const t0 = performance.now();
+    await inst.results!('detect', { table: ANALYSIS_EVENTS, rows: [e], transient: true });
+    ms += performance.now() - t0;
+  }
+  const t0 = performance.now();
+  await inst.finish();
+  ms += performance.now() - t0;
+  await inst.close();
+  return ms;
+}
+
+/** A warm-up of `bare`, then `rounds` alternating runs of the two paths (ms of each run). */
+export async function alternate(
+  rounds: number,
+  bare: () => Promise<number>,
+  analyzer: () => Promise<number>,
+): Promise<{ bareMs: number[]; analyzerMs: number[] }> {
+  await bare();
+  const bareMs: number[] = [];
+  const analyzerMs: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    bareMs.push(await bare());
+    analyzerMs.push(await analyzer());
+  }
+  return { bareMs, analyzerMs };
+}

@@ -16,11 +16,10 @@ import {
   selectPersons,
   squareCrop,
   type AnalysisEvent,
-  type AnalyzerContext,
   type VideoInput,
 } from '@aima/inference';
-import { ANALYSIS_EVENTS, ANALYZERS } from '@aima/dashboard';
-import { decodeClip, median, MODELS_DIR } from './safety-media.ts';
+import { ANALYZERS } from '@aima/dashboard';
+import { alternate, benchContext, decodeClip, median, MODELS_DIR, timeDetectEvents } from './safety-media.ts';
 
 const CLIP = 'video/vtest.mp4';
 const W = 480;
@@ -81,51 +80,21 @@ export async function benchPose(): Promise<Record<string, unknown>> {
   const def = ANALYZERS.get('pose')!;
   let emitted = 0;
   const analyzer = async (): Promise<number> => {
-    const abort = new AbortController();
-    const ctx: AnalyzerContext = {
-      sourceId: 'bench',
-      live: false,
-      epochMs: 0,
-      executionProvider: 'cpu',
+    emitted = 0;
+    const ctx = benchContext({
       running: ['detect', 'pose'],
       models: new Map([['movenet-lightning', movenet]]),
       session: () => Promise.resolve(session),
-      async emit(b) {
+      onEmit: (b) => {
         if (b.table === 'poses') emitted += b.rows.length;
       },
-      pushLive() {},
-      fail(err) {
-        throw err;
-      },
-      service<T>(): T {
-        throw new Error('no services in this bench');
-      },
-      signal: abort.signal,
-    };
+    });
     const inst = await def.create(ctx, def.config.parse({ maxPersons: MAX_PERSONS }));
-    let ms = 0;
-    for (const e of events) {
-      if (e.type === 'frame') await inst.video!(video(frames[e.frame.seq]!));
-      const t0 = performance.now();
-      await inst.results!('detect', { table: ANALYSIS_EVENTS, rows: [e], transient: true });
-      ms += performance.now() - t0;
-    }
-    const t0 = performance.now();
-    await inst.finish();
-    ms += performance.now() - t0;
-    await inst.close();
-    return ms;
+    return timeDetectEvents(inst, events, (seq) => video(frames[seq]!));
   };
 
   // Warm-up, then alternate the two paths; the median of each.
-  await bare();
-  const bareMs: number[] = [];
-  const analyzerMs: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    bareMs.push(await bare());
-    emitted = 0;
-    analyzerMs.push(await analyzer());
-  }
+  const { bareMs, analyzerMs } = await alternate(ROUNDS, bare, analyzer);
   const perCropBare = median(bareMs) / crops;
   const perCropAnalyzer = median(analyzerMs) / crops;
   const out = {

@@ -23,12 +23,11 @@ import {
   MOBILECLIP_S0_TEXT_ID,
   writeCrop,
   type AnalysisEvent,
-  type AnalyzerContext,
   type ModelSession,
   type VideoInput,
 } from '@aima/inference';
-import { ANALYSIS_EVENTS, ANALYZERS } from '@aima/dashboard';
-import { decodeClip, median, MODELS_DIR } from './safety-media.ts';
+import { ANALYZERS } from '@aima/dashboard';
+import { alternate, benchContext, decodeClip, median, MODELS_DIR, timeDetectEvents } from './safety-media.ts';
 import { fixtureSpecs, resolvedFixtures, writeTagFixtures } from '../inference/test/tags-fixtures.ts';
 
 const CLIP = 'video/vtest.mp4';
@@ -120,27 +119,15 @@ export async function benchTags(): Promise<Record<string, unknown>> {
     let emitted = 0;
     let startMs = 0;
     const analyzer = async (): Promise<number> => {
-      const abort = new AbortController();
-      const ctx: AnalyzerContext = {
-        sourceId: 'bench',
-        live: false,
-        epochMs: 0,
-        executionProvider: 'cpu',
+      emitted = 0;
+      const ctx = benchContext({
         running: ['detect', 'tags'],
         models,
         session,
-        async emit(b) {
+        onEmit: (b) => {
           if (b.table === 'tags') emitted += b.rows.length;
         },
-        pushLive() {},
-        fail(err) {
-          throw err;
-        },
-        service<T>(): T {
-          throw new Error('no services in this bench');
-        },
-        signal: abort.signal,
-      };
+      });
       const t0 = performance.now();
       const inst = await def.create(
         ctx,
@@ -148,28 +135,10 @@ export async function benchTags(): Promise<Record<string, unknown>> {
       );
       // The first start embeds the vocabulary; later ones hit the cache.
       if (startMs === 0) startMs = performance.now() - t0;
-      let ms = 0;
-      for (const e of events) {
-        if (e.type === 'frame') await inst.video!(video(frames[e.frame.seq]!));
-        const t1 = performance.now();
-        await inst.results!('detect', { table: ANALYSIS_EVENTS, rows: [e], transient: true });
-        ms += performance.now() - t1;
-      }
-      const t2 = performance.now();
-      await inst.finish();
-      ms += performance.now() - t2;
-      await inst.close();
-      return ms;
+      return timeDetectEvents(inst, events, (seq) => video(frames[seq]!));
     };
 
-    await bare();
-    const bareMs: number[] = [];
-    const analyzerMs: number[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      bareMs.push(await bare());
-      emitted = 0;
-      analyzerMs.push(await analyzer());
-    }
+    const { bareMs, analyzerMs } = await alternate(ROUNDS, bare, analyzer);
     for (const s of sessions.values()) await (await s).close();
     const sentences = buildPromptPlan(await loadTagVocabulary()).texts.length;
     const perCropBare = median(bareMs) / crops;

@@ -4,7 +4,7 @@
 // and is scrubbed from anything that could end up in an error message.
 import { InferenceError } from '../errors.ts';
 import type { InferenceErrorCode } from '../errors.ts';
-import type { HttpProviderOptions } from './provider.ts';
+import type { GpuProvider, HttpProviderOptions, ProviderInstance } from './provider.ts';
 
 export interface HttpResult {
   readonly status: number;
@@ -73,6 +73,25 @@ export function scrub(text: string, apiKey: string): string {
 export function gpuError(code: InferenceErrorCode, message: string, apiKey: string): InferenceError {
   // No `cause`: a fetch error's cause can carry request details; the message says what matters.
   return new InferenceError(code, scrub(message, apiKey));
+}
+
+/**
+ * The price cap holds after the fact too: an instance that came up above it (the offer was repriced
+ * between listing and renting) is terminated at once, and creating it fails with GPU_PRICE_ABOVE_CAP.
+ */
+export async function refuseAboveCap(
+  provider: Pick<GpuProvider, 'terminate'>,
+  inst: ProviderInstance,
+  cap: number | undefined,
+  o: { readonly what: string; readonly apiKey: string; readonly signal?: AbortSignal | undefined },
+): Promise<ProviderInstance> {
+  if (cap === undefined || inst.pricePerHour <= cap + 1e-9) return inst;
+  await provider.terminate(inst.id, o.signal);
+  throw gpuError(
+    'GPU_PRICE_ABOVE_CAP',
+    `${o.what} ${inst.id} came up at $${inst.pricePerHour}/h above the cap $${cap}/h; terminated`,
+    o.apiKey,
+  );
 }
 
 function abortError(p: CallPolicy, init: CallInit): InferenceError {

@@ -2,7 +2,7 @@
 // is checked against the catalog before creating and against the pod's `cost` after: a dearer pod
 // is terminated at once. Errors are RFC 9457 problem+json; 400 on create means "no capacity".
 import type { InferenceErrorCode } from '../errors.ts';
-import { call, callPolicy, gpuError, num, request, type HttpResult } from './http.ts';
+import { call, callPolicy, gpuError, num, refuseAboveCap, request, type HttpResult } from './http.ts';
 import type {
   CreateInstanceRequest,
   GpuOffer,
@@ -169,15 +169,7 @@ export function createRunpodProvider(opts: RunpodProviderOptions): GpuProvider {
       if ('adopted' in r) inst = r.adopted as ProviderInstance;
       else if (r.status === 201 || r.status === 200) inst = toInstance(r.body as Json);
       else return fail(r, 'create', true);
-      if (cap !== undefined && inst.pricePerHour > cap + 1e-9) {
-        await provider.terminate(inst.id, signal);
-        throw gpuError(
-          'GPU_PRICE_ABOVE_CAP',
-          `runpod: pod ${inst.id} came up at $${inst.pricePerHour}/h above the cap $${cap}/h; terminated`,
-          opts.apiKey,
-        );
-      }
-      return inst;
+      return refuseAboveCap(provider, inst, cap, { what: 'runpod: pod', apiKey: opts.apiKey, signal });
     },
 
     async get(id, signal) {

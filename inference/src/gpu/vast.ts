@@ -3,7 +3,7 @@
 // the offer's dph_total is checked before and the instance's after creating. 429 carries no
 // Retry-After: back off client-side like the official client (0.15 s ×1.5, 3 retries).
 import type { InferenceErrorCode } from '../errors.ts';
-import { call, callPolicy, gpuError, num, request, type HttpResult } from './http.ts';
+import { call, callPolicy, gpuError, num, refuseAboveCap, request, type HttpResult } from './http.ts';
 import type {
   CreateInstanceRequest,
   GpuOffer,
@@ -200,15 +200,7 @@ export function createVastProvider(opts: VastProviderOptions): GpuProvider {
           env: { ...req.env },
         };
       }
-      if (cap !== undefined && inst.pricePerHour > cap + 1e-9) {
-        await provider.terminate(inst.id, signal);
-        throw gpuError(
-          'GPU_PRICE_ABOVE_CAP',
-          `vastai: instance ${inst.id} came up at $${inst.pricePerHour}/h above the cap $${cap}/h; destroyed`,
-          opts.apiKey,
-        );
-      }
-      return inst;
+      return refuseAboveCap(provider, inst, cap, { what: 'vastai: instance', apiKey: opts.apiKey, signal });
     },
 
     async get(id, signal) {

@@ -1,5 +1,5 @@
-// Detections by timestamp, for drawing over a <video>: the picture shown at time t gets the
-// detections of the latest analysed frame at or before t. Bounded: the oldest entries go first.
+// Results by timestamp, for drawing over a <video>: the picture shown at time t gets the
+// detections (or skeletons) of the latest analysed frame at or before t. Bounded: the oldest go first.
 import type { OverlayDetection, OverlayFace } from './overlay.ts';
 
 export interface TimedDetections {
@@ -12,17 +12,25 @@ export interface TimedDetections {
   readonly sourceHeight: number;
 }
 
-export interface DetectionBuffer {
-  push(entry: TimedDetections): void;
+/** Entries by timestamp: what was analysed for the picture shown at time t. */
+export interface TimedBuffer<T extends { readonly ts: number }> {
+  push(entry: T): void;
   /** The entry with the largest ts ≤ `ts`, if it is at most `maxAgeMs` older; else null. */
-  at(ts: number, maxAgeMs: number): TimedDetections | null;
+  at(ts: number, maxAgeMs: number): T | null;
   clear(): void;
   readonly size: number;
 }
 
+export type DetectionBuffer = TimedBuffer<TimedDetections>;
+
 export function createDetectionBuffer(capacity = 600): DetectionBuffer {
+  return createTimedBuffer<TimedDetections>(capacity);
+}
+
+/** A bounded buffer sorted by ts (the oldest entries go first); one entry per ts, the latest wins. */
+export function createTimedBuffer<T extends { readonly ts: number }>(capacity = 600): TimedBuffer<T> {
   // Kept sorted by ts; entries nearly always arrive in order, so inserting is an append.
-  let entries: TimedDetections[] = [];
+  let entries: T[] = [];
   return {
     push(e) {
       let i = entries.length;

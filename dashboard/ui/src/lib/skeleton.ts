@@ -3,6 +3,7 @@
 // score threshold are left out with their edges. Pure but for the context it draws on.
 import { z } from 'zod';
 import type { Scale } from './overlay.ts';
+import { createTimedBuffer, type TimedBuffer } from './detection-buffer.ts';
 
 /** Hidden-set key that hides skeletons (next to the class labels and faces). */
 export const SKELETON_LAYER = 'pose';
@@ -95,37 +96,8 @@ export function drawSkeletons(
 }
 
 /** Poses by timestamp (bounded, oldest dropped): the picture at t gets the latest poses at or before t. */
-export function createPoseBuffer(capacity = 600) {
-  let entries: PoseEntry[] = [];
-  return {
-    push(e: PoseEntry): void {
-      let i = entries.length;
-      while (i > 0 && entries[i - 1]!.ts > e.ts) i--;
-      if (i > 0 && entries[i - 1]!.ts === e.ts) entries[i - 1] = e;
-      else entries.splice(i, 0, e);
-      if (entries.length > capacity) entries = entries.slice(entries.length - capacity);
-    },
-    /** The entry with the largest ts ≤ `ts`, at most `maxAgeMs` older; else null. */
-    at(ts: number, maxAgeMs: number): PoseEntry | null {
-      let lo = 0;
-      let hi = entries.length - 1;
-      let found = -1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        if (entries[mid]!.ts <= ts) {
-          found = mid;
-          lo = mid + 1;
-        } else hi = mid - 1;
-      }
-      const e = found >= 0 ? entries[found]! : null;
-      return e && ts - e.ts <= maxAgeMs ? e : null;
-    },
-    clear(): void {
-      entries = [];
-    },
-    get size(): number {
-      return entries.length;
-    },
-  };
+export function createPoseBuffer(capacity = 600): PoseBuffer {
+  return createTimedBuffer<PoseEntry>(capacity);
 }
-export type PoseBuffer = ReturnType<typeof createPoseBuffer>;
+
+export type PoseBuffer = TimedBuffer<PoseEntry>;
