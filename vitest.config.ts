@@ -13,6 +13,9 @@ export default defineConfig({
     env: {
       AIMA_MODELS_DIR: process.env.AIMA_MODELS_DIR ?? path.join(sharedDir, 'models'),
       AIMA_MEDIA_DIR: process.env.AIMA_MEDIA_DIR ?? path.join(sharedDir, 'media'),
+      // mediasoup's worker cannot be downloaded here: the one built for this machine (issue 12).
+      MEDIASOUP_WORKER_BIN:
+        process.env.MEDIASOUP_WORKER_BIN ?? path.join(sharedDir, 'tools/mediasoup/mediasoup-worker-3.32.2'),
     },
     // No socket or name lookup may leave 127.0.0.0/8 in any test process (test-support/network-guard.ts).
     setupFiles: [path.join(root, 'test-support/network-guard.ts')],

@@ -20,12 +20,17 @@ COPY dashboard/package.json dashboard/
 RUN npm install --no-audit --no-fund
 COPY . .
 RUN npm run build:ui
+# The mediasoup worker (WebRTC live view, WHIP): `npm install` leaves it out (package.json
+# allowScripts), this fetches mediasoup's prebuilt one or builds it. Where that cannot work, build
+# with --build-arg AIMA_WEBRTC=0: the live view then uses MSE.
+ARG AIMA_WEBRTC=1
+RUN if [ "$AIMA_WEBRTC" = "1" ]; then npm run setup:webrtc; fi
 
 # ---- runtime
 FROM ${NODE_IMAGE}
 # ffmpeg decodes media (Debian's build, as the tests use); pocketsphinx is the download-free ASR.
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends ffmpeg pocketsphinx pocketsphinx-en-us ca-certificates tini \
+  && apt-get install -y --no-install-recommends ffmpeg libssl3 pocketsphinx pocketsphinx-en-us ca-certificates tini \
   && rm -rf /var/lib/apt/lists/*
 # A fixed non-root uid, so volume ownership is predictable across rebuilds.
 RUN groupadd --system --gid 10001 aima \

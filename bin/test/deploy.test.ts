@@ -140,11 +140,28 @@ describe.skipIf(!COMPOSE)('docker-compose.yml (docker-compose config)', () => {
     // Only the control plane is published, and only on loopback by default.
     expect(clickhouse?.ports ?? []).toEqual([]);
     expect(redis?.ports ?? []).toEqual([]);
-    expect(aima?.ports?.length).toBe(1);
-    for (const p of aima?.ports ?? []) {
+    // The dashboard, and the WebRTC media range (UDP and TCP, 100 ports each) it announces to
+    // browsers; docker-compose lists a range port by port.
+    const ports = aima?.ports ?? [];
+    for (const p of ports) {
       const hostIp = typeof p === 'string' ? p.split(':')[0] : p.host_ip;
       expect(hostIp).toBe('127.0.0.1');
     }
+    // 'host:published:target/proto' (docker-compose v1) or the long form (Compose v2).
+    const described = ports.map((p) => {
+      if (typeof p !== 'string') return `${p.protocol ?? 'tcp'}/${p.target}`;
+      const [spec = '', proto = 'tcp'] = p.split('/');
+      return `${proto}/${spec.split(':').pop()}`;
+    });
+    expect(described).toContain('tcp/8080');
+    for (const protocol of ['udp', 'tcp']) {
+      const rtc = described.filter((d) => {
+        const [proto, port] = d.split('/');
+        return proto === protocol && Number(port) >= 40000 && Number(port) <= 40099;
+      });
+      expect(new Set(rtc).size, protocol).toBe(100);
+    }
+    expect(ports.length).toBe(201);
     const env = aima?.environment ?? {};
     expect(env.CLICKHOUSE_URL).toMatch(/^http:\/\/aima:[^@]+@clickhouse:8123\/aima$/);
     expect(env.REDIS_URL).toBe('redis://redis:6379');
