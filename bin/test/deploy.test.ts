@@ -92,7 +92,9 @@ interface ComposeService {
   readonly command?: string | string[];
   readonly profiles?: string[];
   readonly environment?: Record<string, string | null>;
-  readonly ports?: (string | { host_ip?: string; published?: number | string; target: number })[];
+  readonly ports?: (
+    string | { host_ip?: string; published?: number | string; target: number; protocol?: string }
+  )[];
   readonly healthcheck?: { test: string[] | string };
   readonly volumes?: (string | { source?: string; target: string })[];
   readonly deploy?: {
