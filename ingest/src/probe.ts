@@ -38,6 +38,7 @@ const Stream = z.object({
   index: z.number(),
   codec_type: z.string().optional(),
   codec_name: z.string().optional(),
+  profile: z.string().optional(),
   width: z.number().optional(),
   height: z.number().optional(),
   avg_frame_rate: z.string().optional(),
@@ -156,6 +157,7 @@ function toVideo(s: FfprobeStream): VideoStreamInfo {
     fps: rate(s.avg_frame_rate) ?? rate(s.r_frame_rate),
     frames: toInt(s.nb_frames),
     pixelFormat: s.pix_fmt ?? null,
+    profile: s.profile ?? null,
   });
 }
 

@@ -1,6 +1,7 @@
 /** Where media comes from. `live` sources have no end and no known duration. */
 /** `images`: a folder of still images, each a moment of one source (see decodeImages). */
-export type SourceKind = 'file' | 'images' | 'http' | 'rtsp' | 'rtmp' | 'hls' | 'srt';
+/** `whip`: a WHIP publisher's media, MPEG-TS from the dashboard's relay on 127.0.0.1 (never parsed from user input). */
+export type SourceKind = 'file' | 'images' | 'http' | 'rtsp' | 'rtmp' | 'hls' | 'srt' | 'whip';
 
 export interface SourceRef {
   readonly kind: SourceKind;
@@ -22,6 +23,8 @@ export interface VideoStreamInfo {
   /** Frame count when the container says; null otherwise. */
   readonly frames: number | null;
   readonly pixelFormat: string | null;
+  /** Codec profile as ffprobe names it ("Constrained Baseline", "Main", "High", ...); null when unknown. */
+  readonly profile?: string | null;
 }
 
 export interface AudioStreamInfo {

@@ -39,6 +39,7 @@ export function sourceInputOptions(kind: SourceKind, features: FfmpegFeatures): 
       return [...LIVE_ANALYZE, ...rtspOptions(features)];
     case 'rtmp':
     case 'srt':
+    case 'whip':
       return [...LIVE_ANALYZE, ...RW_TIMEOUT];
     case 'http':
     case 'hls':
