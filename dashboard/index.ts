@@ -140,3 +140,8 @@ export type {
 export { loadOrCreateInstallationId } from './src/gpu/installation.ts';
 export { localExecutor } from './src/sources/executor.ts';
 export type { Executor, ExecuteOptions, Placement } from './src/sources/executor.ts';
+// WebRTC live view (issue 12): the mediasoup service and its settings from the environment.
+export { createRtcService } from './src/rtc/service.ts';
+export type { RtcServiceOptions } from './src/rtc/service.ts';
+export { rtcConfigFromEnv, resolveWorkerBin, DEFAULT_RTC_CONFIG } from './src/rtc/config.ts';
+export type { RtcConfig, RtcService } from './src/rtc/types.ts';

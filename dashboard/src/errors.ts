@@ -66,7 +66,22 @@ export type DashboardErrorCode =
   // The zero-shot tag vocabulary (issue 11)
   | 'TAGS_BAD_VOCABULARY'
   // The minor-protection gate: a quarantined source serves no pixels (issue 11)
-  | 'SOURCE_QUARANTINED';
+  | 'SOURCE_QUARANTINED'
+  // WebRTC live view and WHIP publishing (issue 12)
+  | 'RTC_DISABLED'
+  | 'RTC_WORKER_MISSING'
+  | 'RTC_WORKER_DIED'
+  | 'RTC_UNAVAILABLE'
+  | 'RTC_VIEWER_LIMIT'
+  | 'RTC_ROUTER_LIMIT'
+  | 'RTC_NO_VIDEO'
+  | 'RTC_VIEWER_NOT_FOUND'
+  | 'RTC_BAD_REQUEST'
+  | 'WHIP_BAD_OFFER'
+  | 'WHIP_UNSUPPORTED_MEDIA'
+  | 'WHIP_NO_CODEC'
+  | 'WHIP_SESSION_NOT_FOUND'
+  | 'WHIP_BUSY';
 
 export const dashboardErrorInfo: Readonly<
   Record<DashboardErrorCode, { httpStatus: number; exitCode: number }>
@@ -136,6 +151,20 @@ export const dashboardErrorInfo: Readonly<
   ANALYZE_NO_AUDIO: { httpStatus: 400, exitCode: 2 },
   SAFETY_EVENT_NOT_FOUND: { httpStatus: 404, exitCode: 3 },
   TAGS_BAD_VOCABULARY: { httpStatus: 400, exitCode: 2 },
+  RTC_DISABLED: { httpStatus: 503, exitCode: 1 },
+  RTC_WORKER_MISSING: { httpStatus: 503, exitCode: 1 },
+  RTC_WORKER_DIED: { httpStatus: 503, exitCode: 1 },
+  RTC_UNAVAILABLE: { httpStatus: 503, exitCode: 1 },
+  RTC_VIEWER_LIMIT: { httpStatus: 429, exitCode: 1 },
+  RTC_ROUTER_LIMIT: { httpStatus: 503, exitCode: 1 },
+  RTC_NO_VIDEO: { httpStatus: 404, exitCode: 3 },
+  RTC_VIEWER_NOT_FOUND: { httpStatus: 404, exitCode: 3 },
+  RTC_BAD_REQUEST: { httpStatus: 400, exitCode: 2 },
+  WHIP_BAD_OFFER: { httpStatus: 400, exitCode: 2 },
+  WHIP_UNSUPPORTED_MEDIA: { httpStatus: 415, exitCode: 2 },
+  WHIP_NO_CODEC: { httpStatus: 406, exitCode: 2 },
+  WHIP_SESSION_NOT_FOUND: { httpStatus: 404, exitCode: 3 },
+  WHIP_BUSY: { httpStatus: 409, exitCode: 2 },
 });
 
 export class DashboardError extends Error {

@@ -24,7 +24,7 @@ export type SourceStats = z.infer<typeof SourceStats>;
 
 export const SourceView = z.object({
   id: z.string(),
-  kind: z.enum(['file', 'images', 'http', 'rtsp', 'rtmp', 'hls', 'srt', 'api']),
+  kind: z.enum(['file', 'images', 'http', 'rtsp', 'rtmp', 'hls', 'srt', 'api', 'whip']),
   /** Path or URL with credentials replaced by ***. */
   display: z.string(),
   live: z.boolean(),
@@ -151,10 +151,36 @@ export const LiveFace = z.object({
 });
 export type LiveFace = z.infer<typeof LiveFace>;
 
+/**
+ * One anchor of a source's video RTP clock: the frame with RTP timestamp `rtpTimestamp` (90 kHz,
+ * 32-bit, wraps) was sent at wall-clock `wallMs`, which is the source clock the overlay draws
+ * detections by (as VideoInitMessage.epochMs is for MSE). A frame on screen with RTP timestamp t
+ * has ts = wallMs + ((t - rtpTimestamp) mod 2^32, as signed) / 90.
+ */
+export const RtcClock = z.object({ rtpTimestamp: z.number().int(), wallMs: z.number() });
+export type RtcClock = z.infer<typeof RtcClock>;
+
 export const ClientMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('subscribe'), sourceId: z.string() }),
   z.object({ type: z.literal('unsubscribe'), sourceId: z.string() }),
   z.object({ type: z.literal('ping'), t: z.number() }),
+  // WebRTC signalling (issue 12, dashboard/src/rtc/): `req` is the client's number for matching
+  // the reply (rtc-joined / rtc-consumers / rtc-ok, or rtc-error with the same req).
+  z.object({ type: z.literal('rtc-join'), req: z.number().int(), sourceId: z.string() }),
+  z.object({
+    type: z.literal('rtc-connect'),
+    req: z.number().int(),
+    viewerId: z.string(),
+    dtlsParameters: z.record(z.unknown()),
+  }),
+  z.object({
+    type: z.literal('rtc-consume'),
+    req: z.number().int(),
+    viewerId: z.string(),
+    rtpCapabilities: z.record(z.unknown()),
+  }),
+  z.object({ type: z.literal('rtc-resume'), req: z.number().int(), viewerId: z.string() }),
+  z.object({ type: z.literal('rtc-leave'), req: z.number().int(), viewerId: z.string() }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
@@ -224,11 +250,104 @@ export const ServerMessage = z.discriminatedUnion('type', [
     message: z.string(),
   }),
   z.object({ type: z.literal('pong'), t: z.number(), serverTime: z.number() }),
+  // WebRTC signalling replies and events (issue 12). mediasoup's own objects (capabilities,
+  // ICE/DTLS parameters, rtpParameters) pass through as records: mediasoup-client validates them.
+  z.object({
+    type: z.literal('rtc-joined'),
+    req: z.number().int(),
+    sourceId: z.string(),
+    viewerId: z.string(),
+    routerRtpCapabilities: z.record(z.unknown()),
+    transport: z.object({
+      id: z.string(),
+      iceParameters: z.record(z.unknown()),
+      iceCandidates: z.array(z.record(z.unknown())),
+      dtlsParameters: z.record(z.unknown()),
+    }),
+  }),
+  z.object({
+    type: z.literal('rtc-consumers'),
+    req: z.number().int(),
+    viewerId: z.string(),
+    consumers: z.array(
+      z.object({
+        id: z.string(),
+        producerId: z.string(),
+        kind: z.enum(['audio', 'video']),
+        rtpParameters: z.record(z.unknown()),
+      }),
+    ),
+    /** Maps the video's RTP timestamps to the source clock (see RtcClock); null until known. */
+    clock: RtcClock.nullable(),
+  }),
+  z.object({ type: z.literal('rtc-ok'), req: z.number().int(), viewerId: z.string() }),
+  /** An anchor of the video producer's RTP clock, sent to the source's viewers at each keyframe. */
+  z.object({ type: z.literal('rtc-clock'), sourceId: z.string(), clock: RtcClock }),
+  z.object({
+    type: z.literal('rtc-error'),
+    req: z.number().int().nullable(),
+    sourceId: z.string().nullable(),
+    viewerId: z.string().nullable(),
+    code: z.string(),
+    message: z.string(),
+  }),
+  /** The viewer is gone server-side (its source's feed ended, the server is closing, ...). */
+  z.object({
+    type: z.literal('rtc-closed'),
+    sourceId: z.string(),
+    viewerId: z.string(),
+    reason: z.enum(['unavailable', 'ended', 'failed', 'closed']),
+    message: z.string(),
+  }),
   z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;
 export type FrameMessage = Extract<ServerMessage, { type: 'frame' }>;
 export type AnalyzerMessage = Extract<ServerMessage, { type: 'analyzer' }>;
+
+// ---- WebRTC (issue 12) ----
+
+/** GET /api/v1/rtc: whether the live view can use WebRTC here, and why not. */
+export const RtcStatusView = z.object({
+  available: z.boolean(),
+  /** Stable code when unavailable (RTC_DISABLED, RTC_WORKER_MISSING, RTC_WORKER_DIED, ...). */
+  code: z.string().nullable(),
+  /** One line for the UI: why the live view falls back to MSE. */
+  reason: z.string().nullable(),
+  routers: z.number().int(),
+  viewers: z.number().int(),
+  producers: z.number().int(),
+  maxViewersPerSource: z.number().int(),
+  maxRouters: z.number().int(),
+});
+export type RtcStatusView = z.infer<typeof RtcStatusView>;
+
+/** Transport stats of one viewer or publisher (GET /api/v1/sources/:id/rtc). */
+export const RtcPeerStatsView = z.object({
+  id: z.string(),
+  role: z.enum(['viewer', 'publisher']),
+  /** Sent (viewer) or received (publisher) bits per second, all streams. */
+  bitrate: z.number(),
+  packetsLost: z.number().int(),
+  /** Fraction lost 0..1 as the receiver last reported it. */
+  fractionLost: z.number(),
+  rttMs: z.number().nullable(),
+  jitterMs: z.number().nullable(),
+  iceState: z.string(),
+  dtlsState: z.string(),
+});
+export type RtcPeerStatsView = z.infer<typeof RtcPeerStatsView>;
+
+export const RtcSourceStatsView = z.object({
+  sourceId: z.string(),
+  /** The feed's RTP reaches mediasoup (a producer exists). */
+  producing: z.boolean(),
+  /** 'copy' (H.264 passed through) or 'transcode'. */
+  video: z.enum(['copy', 'transcode']).nullable(),
+  audio: z.boolean(),
+  peers: z.array(RtcPeerStatsView),
+});
+export type RtcSourceStatsView = z.infer<typeof RtcSourceStatsView>;
 
 // ---- live video WebSocket (/api/v1/sources/:id/video) and recordings ----
 

@@ -17,12 +17,14 @@ import {
   createKeyframes,
   createSourceManager,
   createFrameAnalyzer,
+  createRtcService,
+  rtcConfigFromEnv,
   openRuntime,
   recordingsRoot,
   UI_DIST_DIR,
 } from '@aima/dashboard';
 import { loadConfig, parseFlags } from '../config.ts';
-import { describeError } from '../errors.ts';
+import { CliError, describeError } from '../errors.ts';
 import { DashboardError } from '@aima/dashboard';
 import { loadOrCreateToken } from '../token.ts';
 import type { CommandContext } from './context.ts';
@@ -57,6 +59,14 @@ export async function serveCommand(argv: string[], ctx: CommandContext): Promise
   });
   const flags = parseFlags(flagsSchema, values);
   const config = loadConfig(ctx.env);
+  // WebRTC settings (AIMA_WEBRTC, AIMA_RTC_*): checked before anything starts. The worker itself
+  // starts on the first live view; without one the live view uses MSE and says why.
+  let rtcConfig: ReturnType<typeof rtcConfigFromEnv>;
+  try {
+    rtcConfig = rtcConfigFromEnv(ctx.env);
+  } catch (err) {
+    throw new CliError('CLI_BAD_VALUE', `environment variable ${(err as Error).message}`);
+  }
   const sourceGuard = createSourceGuard({
     policy: config.sources.policy,
     allow: config.sources.allow,
@@ -121,7 +131,10 @@ export async function serveCommand(argv: string[], ctx: CommandContext): Promise
     // On Redis several control planes share the queue: each claims under its own name.
     ...(config.redisUrl ? { owner: `aima-jobs:${os.hostname()}:${process.pid}` } : {}),
   });
+  // One service (one mediasoup worker) for the live view and WHIP publishers.
+  const rtc = createRtcService({ config: rtcConfig });
   const app = await buildServer({
+    rtc,
     jobs,
     workers,
     gpu,
@@ -174,6 +187,7 @@ export async function serveCommand(argv: string[], ctx: CommandContext): Promise
     // Order: stop taking requests and close sockets, then stop jobs (flushing results), then engines.
     // Rented instances are terminated (gpu.close) before the engines go.
     await app.close();
+    await rtc.close();
     await jobs.close();
     await gpu.close();
     await manager.close();

@@ -9,6 +9,8 @@ import type { VideoInput } from '../video/args.ts';
 import type { WorkerHub } from '../workers/types.ts';
 import type { QuarantineRegistry } from '../gate/registry.ts';
 import type { FrameAnalyzer } from '../seed/types.ts';
+import type { RtcConfig, RtcService } from '../rtc/types.ts';
+import type { WhipService } from '../rtc/whip/service.ts';
 
 /** A JPEG of one moment of a source, for thumbnails and the history view. */
 export interface Keyframe {
@@ -72,6 +74,18 @@ export interface ServerDeps {
    * Every pixel route and socket refuses a quarantined source (dashboard/src/gate/guard.ts).
    */
   readonly quarantine?: QuarantineRegistry;
+  /**
+   * WHIP publishing (POST /api/v1/whip/:sourceId, dashboard/src/rtc/whip/). Omitted: made on the
+   * `rtc` service's worker when there is one; null (or no rtc): the routes answer 503 RTC_DISABLED.
+   * app.close() closes it (its publishers end) before the worker.
+   */
+  readonly whip?: WhipService | null;
+  /**
+   * The WebRTC live view (issue 12): settings (the server creates the service and closes it) or a
+   * service the caller made (shared with WHIP; the caller closes it after app.close()). Omitted or
+   * null: disabled (GET /api/v1/rtc says RTC_DISABLED, the live view uses MSE).
+   */
+  readonly rtc?: RtcConfig | RtcService | null;
   /** Fastify/pino logger options; false (default) logs nothing. */
   readonly logger?: boolean | Record<string, unknown>;
 }

@@ -14,6 +14,7 @@ import { closeSockets } from './ws-close.ts';
 import { ClientMessage, type ServerMessage } from '../protocol.ts';
 import type { SourceLiveMessage, SourceManager } from '../sources/types.ts';
 import type { ServerMetrics } from './metrics.ts';
+import type { RtcService, RtcSignalPeer } from '../rtc/types.ts';
 
 export const FRAME_SKIP_BYTES = 256 * 1024;
 export const CLOSE_BYTES = 4 * 1024 * 1024;
@@ -30,7 +31,12 @@ export interface LiveHub {
   close(): Promise<void>;
 }
 
-export function createLiveHub(manager: SourceManager, metrics: ServerMetrics): LiveHub {
+/** `rtc`: the WebRTC signalling (rtc-* messages); null: they are answered with RTC_DISABLED. */
+export function createLiveHub(
+  manager: SourceManager,
+  metrics: ServerMetrics,
+  rtc: RtcService | null = null,
+): LiveHub {
   const sockets = new Set<WebSocket>();
   const alive = new WeakSet<WebSocket>();
   // One serialisation of a frame for every client that gets it unchanged (the JPEG is the bulk).
@@ -77,6 +83,8 @@ export function createLiveHub(manager: SourceManager, metrics: ServerMetrics): L
     };
     const send = (m: ServerMessage): void => write(serialize(m));
     const sendError = (code: string, message: string): void => send({ type: 'error', code, message });
+    // This connection as the WebRTC service sees it; its viewers go when the socket closes.
+    const peer: RtcSignalPeer = { send: (m) => send(m as ServerMessage) };
 
     const onLive = (m: SourceLiveMessage): void => {
       if (m.type !== 'frame') return send(m);
@@ -133,6 +141,16 @@ export function createLiveHub(manager: SourceManager, metrics: ServerMetrics): L
           return;
         case 'ping':
           return send({ type: 'pong', t: msg.t, serverTime: Date.now() });
+        default:
+          if (rtc) return rtc.handle(peer, msg);
+          return send({
+            type: 'rtc-error',
+            req: msg.req,
+            sourceId: msg.type === 'rtc-join' ? msg.sourceId : null,
+            viewerId: msg.type === 'rtc-join' ? null : msg.viewerId,
+            code: 'RTC_DISABLED',
+            message: 'WebRTC is not enabled on this server',
+          });
       }
     }
 
@@ -150,6 +168,7 @@ export function createLiveHub(manager: SourceManager, metrics: ServerMetrics): L
       offChange();
       for (const off of subs.values()) off();
       subs.clear();
+      rtc?.disconnect(peer);
       backlog = null;
     });
 

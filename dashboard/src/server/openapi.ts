@@ -134,7 +134,11 @@ export function buildOpenApi(routes: readonly ApiRoute[], info: { version: strin
         'Upgrade to a WebSocket. The client sends ClientMessage JSON (subscribe, unsubscribe, ping); the ' +
         'server sends ServerMessage JSON: hello on connect, source/source-removed to everyone, frame/window/' +
         'track for subscribed sources. Slow clients skip frames (see `skipped`); a client that stops ' +
-        'reading is closed with 1013.',
+        'reading is closed with 1013. WebRTC signalling (mediasoup): rtc-join {req, sourceId} → ' +
+        'rtc-joined (router capabilities, transport); rtc-connect {dtlsParameters} → rtc-ok; ' +
+        'rtc-consume {rtpCapabilities} → rtc-consumers (paused, with the RTP clock); rtc-resume → ' +
+        'rtc-ok; rtc-leave → rtc-ok; failures are rtc-error {req, code, message}. The server pushes ' +
+        'rtc-clock at keyframes and rtc-closed when a viewer ends server-side.',
       tags: ['live'],
       security: security('session'),
       responses: {

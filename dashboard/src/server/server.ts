@@ -37,6 +37,9 @@ import { safetyRoutes } from './routes/safety.ts';
 import { analyzeRoutes } from './routes/analyze.ts';
 import { DEFAULT_VISIBILITY } from '../persons/queries.ts';
 import { documentVideoSocket, registerVideoSocket } from './routes/video.ts';
+import { documentWhip, registerWhipRoutes } from './routes/whip.ts';
+import { serviceRouters } from '../rtc/whip/routers.ts';
+import { createWhipService } from '../rtc/whip/service.ts';
 import { createVideoSockets, type VideoSockets } from './video-socket.ts';
 import { fileVideoInput } from '../video/file-input.ts';
 import { createVideoHub } from '../video/hub.ts';
@@ -45,6 +48,11 @@ import { installQuarantineGuard, workerFileSources } from '../gate/guard.ts';
 import { openQuarantineRegistry } from '../gate/registry.ts';
 import { gateVideoSockets } from '../gate/sockets.ts';
 import { gateManager } from '../gate/views.ts';
+import { createRtcService } from '../rtc/service.ts';
+import { registerRtcMetrics } from '../rtc/stats.ts';
+import type { RtcService } from '../rtc/types.ts';
+import { rtcRoutes } from './routes/rtc.ts';
+import { requireSource } from './routes/guards.ts';
 
 const API_VERSION = '1.0.0';
 /** Client → server WebSocket messages are a few dozen bytes. */
@@ -82,26 +90,40 @@ export async function buildServer(given: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: loggerOptions(deps.logger), bodyLimit: 1024 * 1024 });
   const auth = createAuthenticator(deps.token);
   const metrics = createMetrics(deps.manager, { workers: deps.workers, jobs: deps.jobs, gpu: deps.gpu });
-  const hub = createLiveHub(deps.manager, metrics);
-  const video = gateVideoSockets(
-    createVideoSockets(
-      createVideoHub({ resolveInput: deps.videoInput ?? fileVideoInput(deps.manager, deps.store) }),
-      metrics.registry,
-    ),
-    quarantine,
-  );
+  // WebRTC (issue 12): a given service is the caller's (shared with WHIP); settings make one ours.
+  const ownRtc = deps.rtc && !('handle' in deps.rtc) ? createRtcService({ config: deps.rtc }) : null;
+  const rtc: RtcService | null = ownRtc ?? (deps.rtc && 'handle' in deps.rtc ? deps.rtc : null);
+  registerRtcMetrics(metrics.registry, rtc);
+  const hub = createLiveHub(deps.manager, metrics, rtc);
+  // Every feed sends RTP into the source's router while WebRTC is available (cheap when copied).
+  const videoHub = createVideoHub({
+    resolveInput: deps.videoInput ?? fileVideoInput(deps.manager, deps.store),
+    ...(rtc ? { rtp: rtc } : {}),
+  });
+  rtc?.attach({
+    watch: (sourceId, watcher) => videoHub.watch(sourceId, watcher),
+    admit: async (sourceId) => {
+      await requireSource(gatedManager, sourceId);
+      if (quarantine.isQuarantined(sourceId)) {
+        throw new DashboardError('SOURCE_QUARANTINED', `source ${JSON.stringify(sourceId)} is quarantined`);
+      }
+    },
+    onQuarantine: (listener) => quarantine.onQuarantine((sourceId) => listener(sourceId)),
+  });
+  const video = gateVideoSockets(createVideoSockets(videoHub, metrics.registry), quarantine);
   app.addHook('onClose', async () => {
     gatedManager.detach();
     if (!given.quarantine) quarantine.close();
   });
 
   try {
-    await assemble(app, deps, { auth, metrics, hub, video });
+    await assemble(app, deps, { auth, metrics, hub, video, rtc, ownRtc });
     return app;
   } catch (err) {
     // A plugin that failed to load must not leave the manager listeners or the heartbeat behind.
     await hub.close();
     await video.close();
+    await ownRtc?.close();
     metrics.close();
     throw err;
   }
@@ -112,19 +134,33 @@ interface Parts {
   readonly metrics: ServerMetrics;
   readonly hub: LiveHub;
   readonly video: VideoSockets;
+  readonly rtc: RtcService | null;
+  /** The service this server created (and closes); null when none or given by the caller. */
+  readonly ownRtc: RtcService | null;
 }
 
 async function assemble(
   app: FastifyInstance,
   deps: ServerDeps,
-  { auth, metrics, hub, video }: Parts,
+  { auth, metrics, hub, video, rtc, ownRtc }: Parts,
 ): Promise<void> {
   installErrorHandler(app);
   await app.register(fastifyCookie);
+  // WHIP publishers (issue 12) on the live view's worker: the given service, or one made here.
+  const whip =
+    deps.whip !== undefined
+      ? deps.whip
+      : rtc
+        ? createWhipService({ routers: serviceRouters(rtc), manager: deps.manager })
+        : null;
   // (1) Before @fastify/websocket: its own preClose closes clients without a code; ours says 1001.
   app.addHook('preClose', async () => hub.close());
   // Video sockets close with 1001, then their ffmpeg feeds stop (no process outlives the server).
   app.addHook('preClose', async () => video.close());
+  // WHIP publishers end with the server (their relays, routers and ffmpeg go), before the worker.
+  app.addHook('preClose', async () => whip?.close());
+  // After the sockets and feeds (whose ends close their rooms): the routers left, then the worker.
+  app.addHook('preClose', async () => ownRtc?.close());
   app.addHook('onClose', async () => metrics.close());
   await app.register(fastifyWebsocket, { options: { maxPayload: WS_MAX_PAYLOAD } });
 
@@ -186,6 +222,7 @@ async function assemble(
     ...gateRoutes(deps),
     ...safetyRoutes(deps),
     ...analyzeRoutes(deps),
+    ...rtcRoutes({ manager: deps.manager, rtc }),
   ];
   document = buildOpenApi(routes, { version: API_VERSION });
   documentVideoSocket(document);
@@ -208,6 +245,8 @@ async function assemble(
   app.get('/api/v1/live', { websocket: true, config: { auth: 'session' } }, (socket) => hub.accept(socket));
   registerVideoSocket(app, { manager: deps.manager, sockets: video });
   registerWorkerSocket(app, deps);
+  await registerWhipRoutes(app, { whip });
+  documentWhip(document);
 
   // The plugin's types know OpenAPI 2 and 3.0 only; in static mode it serves whatever it is given.
   const specification = { document: document as unknown as StaticDocumentSpec['document'] };

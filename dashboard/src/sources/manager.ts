@@ -62,6 +62,12 @@ interface Entry {
   readonly recent: number[];
   /** ffmpeg-handover → result latencies of the last 50 frames. */
   readonly latencies: number[];
+  /**
+   * Source clock minus arrival (frame ts − ffmpeg handover) of the last 50 frames: a live source's
+   * timeline is anchored on its first item, which ffmpeg hands over only after probing, so the
+   * live view adds this to the arrival time of what it shows (video/args.ts VideoInput).
+   */
+  readonly clockOffsets: number[];
   readonly listeners: Set<SourceListener>;
   /** Detections per class and distinct tracks since the last window closed. */
   counts: Record<string, number>;
@@ -212,6 +218,8 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
     if (f.frame.receivedAt !== undefined) {
       e.latencies.push(readyAt - f.frame.receivedAt);
       if (e.latencies.length > 50) e.latencies.shift();
+      e.clockOffsets.push(f.frame.ts - f.frame.receivedAt);
+      if (e.clockOffsets.length > 50) e.clockOffsets.shift();
     }
     if (e.listeners.size === 0 || e.encoding) return;
     e.encoding = true;
@@ -335,7 +343,7 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
     const e: Entry = {
       id, source, fps: req.fps, realtime: req.realtime, priority: req.priority ?? 1, analyzers: req.analyzers ?? null, jobId: req.jobId ?? '', placement: req.placement ?? { kind: 'any' }, resumes, status: 'pending', controller: new AbortController(),
       progress: { frames: 0, mediaMs: 0, totalMs: null, dropped: 0, buffered: 0 },
-      recent: [], latencies: [], listeners: new Set(), counts: {}, trackIds: {}, encoding: false, watchers: new Set(), lastChangeAt: 0,
+      recent: [], latencies: [], clockOffsets: [], listeners: new Set(), counts: {}, trackIds: {}, encoding: false, watchers: new Set(), lastChangeAt: 0,
       connection: source.live ? { state: 'connecting', reconnects: 0 } : null,
       done, resolveDone,
     }; // prettier-ignore
@@ -369,14 +377,14 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
   return {
     async add(req: AddSourceRequest) {
       if (closed) throw new DashboardError('API_BAD_REQUEST', 'the server is shutting down');
-      const source = parseSource(req.input);
+      const source = req.source ?? parseSource(req.input);
       // An unknown analyzer is the caller's mistake: refused before anything is queued.
       if (req.analyzers) opts.runtime.analyzers.select(req.analyzers);
       const id = req.id ?? makeSourceId(source);
       if (entries.has(id) || (await store.getSource(id))) {
         throw new DashboardError('SOURCE_EXISTS', `a source with id '${id}' exists already`);
       }
-      if (source.kind !== 'file' && source.kind !== 'images')
+      if (source.kind !== 'file' && source.kind !== 'images' && !req.source)
         await vault.set(id, source.input, source.display);
       return admit({ ...req, id }, source, 0);
     },
@@ -515,7 +523,9 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
       const e = entries.get(id);
       if (!e || e.status !== 'running') return null;
       const rec = await store.getSource(id);
-      return rec ? { input: e.source, realtime: e.realtime, epochMs: rec.epochMs } : null;
+      if (!rec) return null;
+      const clockOffsetMs = (): number => (e.source.live ? (median(e.clockOffsets) ?? 0) : 0);
+      return { input: e.source, realtime: e.realtime, epochMs: rec.epochMs, clockOffsetMs };
     },
     onTiming(listener) {
       timingListeners.add(listener);

@@ -39,6 +39,14 @@ export function resumePlan(rec: SourceRecord, secretInput: string | null): Resum
       message: 'seed analysis was interrupted by a restart; send the request again',
     };
   }
+  // A WHIP publisher's connection ended with the process: only the publisher can start it again.
+  if (rec.kind === 'whip') {
+    return {
+      action: 'fail',
+      code: 'SOURCE_INTERRUPTED',
+      message: 'the WHIP publisher was cut off by a restart; publish again',
+    };
+  }
   if (rec.jobId) {
     return {
       action: 'fail',

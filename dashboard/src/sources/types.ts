@@ -16,6 +16,11 @@ export interface AddSourceRequest {
   readonly jobId?: string;
   /** Where it may run (default: anywhere). */
   readonly placement?: Placement;
+  /**
+   * A prepared input instead of parsing `input` (a WHIP publisher's relay, kind 'whip'): not kept
+   * for restarts, as what it reads ends with this process.
+   */
+  readonly source?: SourceRef;
 }
 
 /** Live messages for one source (frame previews, windows, tracks). */
@@ -76,7 +81,13 @@ export interface SourceManager {
    * The real input of a running source, credentials included (the store only has the redacted
    * address), for the live video feed; null when it is not running. Never serialised.
    */
-  videoInput(id: string): Promise<{ input: SourceRef; realtime: boolean; epochMs: number } | null>;
+  videoInput(id: string): Promise<{
+    input: SourceRef;
+    realtime: boolean;
+    epochMs: number;
+    /** Source clock minus arrival time, now (see VideoInput.clockOffsetMs). */
+    clockOffsetMs?: () => number;
+  } | null>;
   /** Stops every job (marking them stopped) and waits for them. */
   close(): Promise<void>;
 }

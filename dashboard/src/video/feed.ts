@@ -8,7 +8,8 @@
 // send buffer is its queue, bounded by the WebSocket layer (server/video-socket.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { probe, resolveFfmpeg } from '@aima/ingest';
-import { feedArgs, type VideoInput } from './args.ts';
+import type { RtpOutputs, RtpSink } from '../rtc/types.ts';
+import { feedArgs, type FeedRtp, type VideoInput } from './args.ts';
 import { createBoxSplitter, parseFragment, parseInit, type InitInfo } from './mp4.ts';
 
 export const GOP_CACHE_BYTES = 8 * 1024 * 1024;
@@ -50,6 +51,11 @@ export interface FeedOptions {
   readonly resolveInput: (sourceId: string) => Promise<VideoInput | null>;
   /** Called once when the feed has ended, whatever the reason. */
   readonly onEnd: (feed: Feed) => void;
+  /**
+   * The WebRTC side (issue 12): asked for RTP outputs before ffmpeg starts; they are closed when
+   * the feed ends. Omitted or answering null: the fMP4 output alone.
+   */
+  readonly rtp?: RtpSink;
 }
 
 export function createFeed(opts: FeedOptions): Feed {
@@ -65,6 +71,9 @@ export function createFeed(opts: FeedOptions): Feed {
   let gop: Buffer[] = [];
   let gopBytes = 0;
   let stderr = '';
+  let outputs: RtpOutputs | null = null;
+  /** What this feed reads, once resolved. */
+  let current: VideoInput | null = null;
 
   const safe = (fn: () => void): void => {
     try {
@@ -77,6 +86,9 @@ export function createFeed(opts: FeedOptions): Feed {
   function finish(reason: FeedEnd, message: string): void {
     if (closed) return;
     closed = true;
+    // The router goes first: its viewers hear why (rtc-closed) before the MSE watchers do.
+    if (outputs) safe(() => outputs!.close(reason, message));
+    outputs = null;
     for (const w of watchers.keys()) safe(() => w.end(reason, message));
     watchers.clear();
     gop = [];
@@ -90,7 +102,8 @@ export function createFeed(opts: FeedOptions): Feed {
     if (!start) {
       // The first fragment has just been written, so it ends about now.
       const endMs = ((info.baseMediaDecodeTime + info.duration) / initInfo.timescale) * 1000;
-      const epochMs = fixedEpochMs ?? Date.now() - endMs;
+      // A live source's clock is its arrival time plus the analysis timeline's offset.
+      const epochMs = fixedEpochMs ?? Date.now() + (current?.clockOffsetMs?.() ?? 0) - endMs;
       start = { mime: initInfo.mime, epochMs: Math.round(epochMs), init };
       for (const w of watchers.keys()) safe(() => w.start(start!, gop));
       for (const s of watchers.values()) s.synced = gop.length > 0;
@@ -112,10 +125,11 @@ export function createFeed(opts: FeedOptions): Feed {
     }
   }
 
-  function spawnFfmpeg(input: VideoInput, copy: boolean): void {
+  function spawnFfmpeg(input: VideoInput, copy: boolean, rtp: FeedRtp | null): void {
     const startMs = input.input.kind === 'file' ? Math.max(0, Date.now() - input.epochMs) : 0;
     if (input.input.kind === 'file') fixedEpochMs = input.epochMs + startMs;
-    const child = spawn(resolveFfmpeg().ffmpeg, feedArgs(input, { copy, startMs }), {
+    const args = feedArgs(input, { copy, startMs, ...(rtp ? { rtp } : {}) });
+    const child = spawn(resolveFfmpeg().ffmpeg, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     proc = child;
@@ -164,18 +178,64 @@ export function createFeed(opts: FeedOptions): Feed {
 
   async function begin(): Promise<void> {
     const input = await opts.resolveInput(opts.sourceId);
+    current = input;
     if (closed) return;
     if (!input) return finish('unavailable', 'no live video for this source');
     // Files are encoded, so the feed can start exactly where analysis is; live H.264 is copied.
+    // A file is probed only for the WebRTC side (its audio); a stream always (its codec).
     let copy = false;
-    if (input.input.kind !== 'file') {
-      const info = await probe(input.input, { timeoutMs: 15_000 }).catch(() => null);
+    let info: Awaited<ReturnType<typeof probe>> | null = null;
+    if (input.input.kind !== 'file' || opts.rtp) {
+      info = await probe(input.input, { timeoutMs: 15_000 }).catch(() => null);
       if (closed) return;
-      copy = info?.video?.codec === 'h264';
+      copy = input.input.kind !== 'file' && info?.video?.codec === 'h264';
     }
-    spawnFfmpeg(input, copy);
+    const rtp = opts.rtp && info?.video ? await openRtp(opts.rtp, info, copy) : null;
+    if (closed) {
+      rtp?.close('closed', 'feed closed');
+      return;
+    }
+    outputs = rtp;
+    // The router went under us (worker death, quarantine): end, so the next feed gets new outputs.
+    rtp?.onLost((message) => {
+      if (outputs !== rtp) return;
+      outputs = null;
+      void stopProcess('failed', `WebRTC outputs lost: ${message}`);
+    });
+    spawnFfmpeg(
+      input,
+      copy,
+      rtp ? { video: rtp.video, audio: rtp.audio, transcodeVideo: rtp.transcodeVideo } : null,
+    );
+  }
+
+  async function openRtp(
+    sink: RtpSink,
+    info: NonNullable<Awaited<ReturnType<typeof probe>>>,
+    copy: boolean,
+  ): Promise<RtpOutputs | null> {
+    const media = {
+      clockOffsetMs: current?.clockOffsetMs ?? ((): number => 0),
+      h264Profile: copy ? (info.video?.profile ?? null) : null,
+      copy,
+      // An audio codec ffmpeg cannot name would fail the whole process, MSE output included.
+      audio: info.audio !== null && !['unknown', 'none'].includes(info.audio.codec),
+    };
+    // No WebRTC is no reason to fail the MSE feed: it runs without RTP.
+    return sink.openOutputs(opts.sourceId, media).catch(() => null);
   }
   begin().catch((err: unknown) => finish('failed', (err as Error).message));
+
+  /** Ends the feed with `reason` and ffmpeg with it (SIGTERM, SIGKILL after 2 s). */
+  async function stopProcess(reason: FeedEnd, message: string): Promise<void> {
+    const child = proc;
+    finish(reason, message);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return exited;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
+    await exited;
+    clearTimeout(timer);
+  }
 
   const feed: Feed = {
     sourceId: opts.sourceId,
@@ -196,15 +256,7 @@ export function createFeed(opts: FeedOptions): Feed {
     remove(w) {
       watchers.delete(w);
     },
-    async close() {
-      const child = proc;
-      finish('closed', 'server shutting down');
-      if (!child || child.exitCode !== null || child.signalCode !== null) return exited;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
-      await exited;
-      clearTimeout(timer);
-    },
+    close: () => stopProcess('closed', 'server shutting down'),
   };
   return feed;
 }

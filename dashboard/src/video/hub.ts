@@ -1,6 +1,7 @@
 // The live video feeds of all sources: a feed runs only while someone watches its source, and is
 // stopped GRACE_MS after its last watcher left (a page reload or a reconnect reuses it).
 import type { VideoInput } from './args.ts';
+import type { RtpSink } from '../rtc/types.ts';
 import { createFeed, type Feed, type FeedWatcher } from './feed.ts';
 
 export const GRACE_MS = 2000;
@@ -20,6 +21,8 @@ export interface VideoHub {
 export interface VideoHubOptions {
   readonly resolveInput: (sourceId: string) => Promise<VideoInput | null>;
   readonly graceMs?: number;
+  /** Where feeds send RTP for the WebRTC live view (see FeedOptions.rtp); omitted: none. */
+  readonly rtp?: RtpSink;
 }
 
 export function createVideoHub(opts: VideoHubOptions): VideoHub {
@@ -48,7 +51,12 @@ export function createVideoHub(opts: VideoHubOptions): VideoHub {
       }
       let feed = feeds.get(sourceId);
       if (!feed) {
-        feed = createFeed({ sourceId, resolveInput: opts.resolveInput, onEnd });
+        feed = createFeed({
+          sourceId,
+          resolveInput: opts.resolveInput,
+          onEnd,
+          ...(opts.rtp ? { rtp: opts.rtp } : {}),
+        });
         feeds.set(sourceId, feed);
       }
       clearTimeout(graceTimers.get(sourceId));
