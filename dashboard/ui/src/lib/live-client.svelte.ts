@@ -12,6 +12,20 @@ export type LiveMessage = Extract<
   { type: 'frame' | 'window' | 'track' | 'analyzer' | 'analyzer-error' }
 >;
 export type LiveListener = (msg: LiveMessage) => void;
+
+/** WebRTC signalling (issue 12) rides on this socket: see webrtc.ts. */
+export type RtcServerMessage = Extract<ServerMessage, { type: `rtc-${string}` }>;
+export type RtcClientMessage = Extract<ClientMessage, { type: `rtc-${string}` }>;
+/** An rtc-* message, or the socket opening / closing (a close drops our viewers on the server). */
+export type RtcChannelEvent = RtcServerMessage | { readonly type: 'socket'; readonly open: boolean };
+
+export interface RtcChannel {
+  isOpen(): boolean;
+  /** Sends on the open socket; false when it is not open. */
+  send(msg: RtcClientMessage): boolean;
+  /** Every rtc-* message and socket open/close; returns the unsubscribe function. */
+  listen(fn: (event: RtcChannelEvent) => void): () => void;
+}
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting';
 
 const PING_MS = 20_000;
@@ -33,6 +47,21 @@ class LiveClient {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #pingTimer: ReturnType<typeof setInterval> | undefined;
   readonly #listeners = new Map<string, Set<LiveListener>>();
+  readonly #rtcListeners = new Set<(event: RtcChannelEvent) => void>();
+
+  /** The signalling channel of the WebRTC live view (webrtc.ts). */
+  readonly rtc: RtcChannel = {
+    isOpen: () => this.#ws?.readyState === WebSocket.OPEN,
+    send: (msg) => {
+      if (this.#ws?.readyState !== WebSocket.OPEN) return false;
+      this.#ws.send(JSON.stringify(msg));
+      return true;
+    },
+    listen: (fn) => {
+      this.#rtcListeners.add(fn);
+      return () => this.#rtcListeners.delete(fn);
+    },
+  };
 
   /** Opens the socket (idempotent); call after login. */
   start(): void {
@@ -51,6 +80,7 @@ class LiveClient {
     const ws = this.#ws;
     this.#ws = null;
     ws?.close(1000, 'logout');
+    if (ws) this.#emitRtc({ type: 'socket', open: false });
     this.sources.clear();
     this.state = 'idle';
   }
@@ -89,6 +119,7 @@ class LiveClient {
       for (const sourceId of this.#listeners.keys()) this.#send({ type: 'subscribe', sourceId });
       clearInterval(this.#pingTimer);
       this.#pingTimer = setInterval(() => this.#send({ type: 'ping', t: Date.now() }), PING_MS);
+      this.#emitRtc({ type: 'socket', open: true });
     };
     ws.onmessage = (ev) => {
       if (this.#ws === ws) this.#receive(ev.data);
@@ -97,6 +128,7 @@ class LiveClient {
       if (this.#ws !== ws) return;
       this.#ws = null;
       clearInterval(this.#pingTimer);
+      this.#emitRtc({ type: 'socket', open: false });
       if (this.#wanted) void this.#retry();
     };
   }
@@ -148,6 +180,14 @@ class LiveClient {
         break;
       case 'pong':
         break;
+      case 'rtc-joined':
+      case 'rtc-consumers':
+      case 'rtc-ok':
+      case 'rtc-clock':
+      case 'rtc-error':
+      case 'rtc-closed':
+        this.#emitRtc(msg);
+        break;
       default: {
         const set = this.#listeners.get(msg.sourceId);
         if (!set) return;
@@ -159,6 +199,17 @@ class LiveClient {
             reportError(err);
           }
         }
+      }
+    }
+  }
+
+  #emitRtc(event: RtcChannelEvent): void {
+    for (const fn of this.#rtcListeners) {
+      // One failing viewer must not keep the others from hearing the socket close.
+      try {
+        fn(event);
+      } catch (err) {
+        reportError(err);
       }
     }
   }

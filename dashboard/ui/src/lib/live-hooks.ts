@@ -19,8 +19,18 @@ export interface AimaLiveHooks {
   timelinePoints: number;
   /** Messages that failed ServerMessage validation since the page loaded. */
   invalidMessages: number;
-  /** 'video' (MSE) or 'frames' (JPEG canvas). */
-  mode: 'video' | 'frames';
+  /** 'webrtc', 'video' (MSE) or 'frames' (JPEG canvas); see live-mode.ts. */
+  mode: 'webrtc' | 'video' | 'frames';
+  /** The text under the live view: which mode and why ("WebRTC · 42 ms — automatic: …"). */
+  modeLabel: string;
+  /** Frames presented over WebRTC (requestVideoFrameCallback with an RTP timestamp). */
+  rtcFrames: number;
+  /** The WebRTC viewer id on the server (null when not connected over WebRTC). */
+  rtcViewerId: string | null;
+  /** Source-clock ms of the video frame on screen (either video mode), null when unknown. */
+  frameTs: number | null;
+  /** ts − receivedAt of the newest analysed frame: how far the source clock runs from arrival. */
+  sourceMinusArrivalMs: number | null;
   /** The live <video> is playing (not paused, has data). */
   videoPlaying: boolean;
   videoCurrentTime: number;
@@ -79,6 +89,11 @@ export function resetLiveHooks(sourceId: string): AimaLiveHooks {
     timelinePoints: 0,
     invalidMessages: 0,
     mode: 'frames',
+    modeLabel: '',
+    rtcFrames: 0,
+    rtcViewerId: null,
+    frameTs: null,
+    sourceMinusArrivalMs: null,
     videoPlaying: false,
     videoCurrentTime: 0,
     overlayDrawsInVideoMode: 0,
