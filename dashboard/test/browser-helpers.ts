@@ -40,7 +40,7 @@ export async function ensureUiBuilt(): Promise<void> {
   await build({ configFile: path.join(UI_ROOT, 'vite.config.ts'), logLevel: 'warn' });
 }
 
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -52,6 +52,7 @@ export function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }

@@ -12,6 +12,7 @@ import { RtcSourceStatsView } from '../src/protocol.ts';
 import { buildServer } from '../src/server/index.ts';
 import { ARTIFACTS, UI_DIST, collectErrors, ensureUiBuilt } from './browser-helpers.ts';
 import {
+  addStreamSource,
   launchRtcChromium,
   loggedInContext,
   probeOverlayBoxes,
@@ -44,13 +45,7 @@ describe.skipIf(missing !== null)(`the WebRTC live view in Chromium (${missing ?
       // Stream sources: the feed reads the manager's real URL (as `aima serve` wires it).
       videoInput: (id) => env.manager.videoInput(id),
     });
-    const add = await env.app.inject({
-      method: 'POST',
-      url: '/api/v1/sources',
-      headers: bearer(),
-      payload: { input: server.rtmpUrl, fps: 5, id: 'cam' },
-    });
-    expect(add.statusCode, add.body).toBe(201);
+    await addStreamSource(env.app, server.rtmpUrl, 'cam', 5);
     browser = await launchRtcChromium();
     ({ base, context } = await loggedInContext(env.app, browser));
     page = await context.newPage();

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as nginx from '../../test-support/servers/nginx-rtmp.ts';
 import { UI_DIST, collectErrors, ensureUiBuilt } from './browser-helpers.ts';
 import {
+  addStreamSource,
   launchRtcChromium,
   loggedInContext,
   rtcHooks,
@@ -17,7 +18,7 @@ import {
   udpPortsInRange,
   waitHooks,
 } from './rtc-ui-helpers.ts';
-import { bearer, openServerEnv, waitFor, type ServerEnv } from './server-helpers.ts';
+import { openServerEnv, waitFor, type ServerEnv } from './server-helpers.ts';
 
 const missing = rtcMissing() ?? nginx.missing();
 const CONFIG = rtcTestConfig(43400, { maxViewersPerSource: 24 });
@@ -40,13 +41,7 @@ describe.skipIf(missing !== null)(`20 WebRTC viewers connect and leave (${missin
       rtc: CONFIG,
       videoInput: (id) => env.manager.videoInput(id),
     });
-    const add = await env.app.inject({
-      method: 'POST',
-      url: '/api/v1/sources',
-      headers: bearer(),
-      payload: { input: server.rtmpUrl, fps: 2, id: 'cam' },
-    });
-    expect(add.statusCode, add.body).toBe(201);
+    await addStreamSource(env.app, server.rtmpUrl, 'cam', 2);
     browser = await launchRtcChromium();
     ({ base, context } = await loggedInContext(env.app, browser, { width: 640, height: 480 }));
   }, 120_000);

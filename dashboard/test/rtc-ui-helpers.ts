@@ -3,11 +3,11 @@
 // the server-side traces a viewer leaves (feed ffmpeg processes, UDP ports of the RTC range).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEFAULT_RTC_CONFIG } from '../src/rtc/config.ts';
 import type { RtcConfig } from '../src/rtc/types.ts';
 import { RtcStatusView } from '../src/protocol.ts';
-import { CHROMIUM } from './browser-helpers.ts';
+import { CHROMIUM, launchChromium } from './browser-helpers.ts';
 import { TOKEN, bearer } from './server-helpers.ts';
 
 /** Why these tests cannot run here, or null. */
@@ -30,27 +30,32 @@ export function rtcTestConfig(minPort: number, more: Partial<RtcConfig> = {}): R
 }
 
 export function launchRtcChromium(opts: { camera?: boolean } = {}): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      // Plain host candidates on 127.0.0.1: mDNS names would need multicast, which is not loopback.
-      '--disable-features=WebRtcHideLocalIpsWithMdns',
-      // Pages behind others keep playing (20 viewers in one browser).
-      '--disable-background-timer-throttling',
-      '--disable-renderer-backgrounding',
-      '--disable-backgrounding-occluded-windows',
-      '--autoplay-policy=no-user-gesture-required',
-      ...(opts.camera ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] : []),
-    ],
+  return launchChromium([
+    // Plain host candidates on 127.0.0.1: mDNS names would need multicast, which is not loopback.
+    '--disable-features=WebRtcHideLocalIpsWithMdns',
+    // Pages behind others keep playing (20 viewers in one browser).
+    '--disable-background-timer-throttling',
+    '--disable-renderer-backgrounding',
+    '--disable-backgrounding-occluded-windows',
+    '--autoplay-policy=no-user-gesture-required',
+    ...(opts.camera ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] : []),
+  ]);
+}
+
+/** Adds the stream at `url` as live source `id` through the API (201 expected). */
+export async function addStreamSource(
+  app: FastifyInstance,
+  url: string,
+  id: string,
+  fps: number,
+): Promise<void> {
+  const add = await app.inject({
+    method: 'POST',
+    url: '/api/v1/sources',
+    headers: bearer(),
+    payload: { input: url, fps, id },
   });
+  if (add.statusCode !== 201) throw new Error(`adding ${id}: ${add.statusCode} ${add.body}`);
 }
 
 /** Listens on 127.0.0.1 and logs a new context of `browser` in with the token (the session cookie). */

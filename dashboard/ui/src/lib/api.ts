@@ -58,7 +58,8 @@ export function setUnauthorizedHandler(fn: UnauthorizedHandler): void {
   onUnauthorized = fn;
 }
 
-async function toApiError(res: Response): Promise<ApiError> {
+/** The coded error of a failed response (its JSON ErrorBody, else the status line). */
+export async function toApiError(res: Response): Promise<ApiError> {
   let body: unknown = null;
   try {
     body = await res.json();

@@ -2,8 +2,7 @@
 // transceivers (H.264 first, which the server copies; VP8 it re-encodes), one complete offer once
 // ICE gathering is done (the server takes no trickle), POSTed with the session cookie as
 // application/sdp; the answer's Location is DELETEd on stop.
-import { ErrorBody } from '../../../src/protocol.ts';
-import { API, ApiError } from './api.ts';
+import { API, ApiError, toApiError } from './api.ts';
 
 /** Host candidates only (no STUN/TURN): gathering takes milliseconds; this bounds a stuck one. */
 const GATHER_MS = 3000;
@@ -103,19 +102,6 @@ function waitForGathering(pc: RTCPeerConnection, signal?: AbortSignal): Promise<
   });
 }
 
-async function whipError(res: Response): Promise<ApiError> {
-  let body: unknown = null;
-  try {
-    body = await res.json();
-  } catch {
-    // Not JSON: the status line says it.
-  }
-  const parsed = ErrorBody.safeParse(body);
-  return parsed.success
-    ? new ApiError(res.status, parsed.data.code, parsed.data.message)
-    : new ApiError(res.status, `HTTP_${res.status}`, res.statusText || 'WHIP request failed');
-}
-
 /** Publishes `stream` as the new live source `sourceId`; stops the stream's tracks if it fails. */
 export async function publishWhip(
   sourceId: string,
@@ -150,7 +136,7 @@ export async function publishWhip(
       credentials: 'same-origin',
       signal: opts.signal,
     });
-    if (res.status !== 201) throw await whipError(res);
+    if (res.status !== 201) throw await toApiError(res);
     const loc = res.headers.get('location');
     if (!loc) throw new ApiError(res.status, 'WHIP_NO_LOCATION', 'the server gave no session URL');
     const session = new URL(loc, url).href;
@@ -175,7 +161,7 @@ export async function publishWhip(
         try {
           const del = await fetch(session, { method: 'DELETE', credentials: 'same-origin' });
           // 404: the server ended the session already (the source was stopped there).
-          if (!del.ok && del.status !== 404) throw await whipError(del);
+          if (!del.ok && del.status !== 404) throw await toApiError(del);
         } finally {
           release();
         }
