@@ -218,7 +218,36 @@ describe.skipIf(missing !== null)(`WHIP publishing from Chromium (${missing ?? '
     expect(whip.sessions().map((x) => x.sourceId)).not.toContain('vp8cam');
     await waitFor(() => !alive(session?.relayPid), 5000, 'the relay ffmpeg to exit');
     expect(routers.open).toBe(whip.sessions().length);
-  }, 120_000);
+
+    // Going live again under the same URL (as OBS does) continues the same source, history kept.
+    const before = (await runtime.store.getSource('vp8cam'))!;
+    const windowsBefore = (await runtime.store.listWindows({ sourceId: 'vp8cam' })).length;
+    expect(windowsBefore).toBeGreaterThan(0);
+    const back = await browser.newPage();
+    await back.goto(`${base}/healthz`);
+    const again = await publish(
+      back,
+      `${base}/api/v1/whip/vp8cam`,
+      TOKEN,
+      await createOffer(back, { videoCodec: 'VP8', audio: false }),
+    );
+    expect(again.status, again.answer).toBe(201);
+    await waitFor(
+      async () => ((await manager.get('vp8cam'))?.stats.framesAnalysed ?? 0) >= 2,
+      60_000,
+      'frames of the second publication analysed',
+    );
+    const continued = (await runtime.store.getSource('vp8cam'))!;
+    expect(continued.kind).toBe('whip');
+    expect(continued.epochMs).toBeGreaterThan(before.epochMs);
+    expect((await runtime.store.listWindows({ sourceId: 'vp8cam' })).length).toBeGreaterThanOrEqual(
+      windowsBefore,
+    );
+    const ended = await app.inject({ method: 'DELETE', url: again.location!, headers: bearer() });
+    expect(ended.statusCode).toBe(200);
+    expect((await manager.get('vp8cam'))?.status).toBe('stopped');
+    await back.close();
+  }, 180_000);
 
   it('closing the server ends its publishers: no session, relay or router is left', async () => {
     const p = await browser.newPage();

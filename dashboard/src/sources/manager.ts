@@ -381,12 +381,21 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
       // An unknown analyzer is the caller's mistake: refused before anything is queued.
       if (req.analyzers) opts.runtime.analyzers.select(req.analyzers);
       const id = req.id ?? makeSourceId(source);
-      if (entries.has(id) || (await store.getSource(id))) {
-        throw new DashboardError('SOURCE_EXISTS', `a source with id '${id}' exists already`);
+      const rec = await store.getSource(id);
+      const running = entries.get(id);
+      if (running || rec) {
+        const idle =
+          !running ||
+          running.status === 'done' ||
+          running.status === 'stopped' ||
+          running.status === 'failed';
+        if (!(req.continueIdle && idle && rec?.kind === source.kind)) {
+          throw new DashboardError('SOURCE_EXISTS', `a source with id '${id}' exists already`);
+        }
       }
       if (source.kind !== 'file' && source.kind !== 'images' && !req.source)
         await vault.set(id, source.input, source.display);
-      return admit({ ...req, id }, source, 0);
+      return admit({ ...req, id }, source, 0, rec?.createdAt);
     },
     async recover() {
       const recovered: SourceView[] = [];

@@ -21,6 +21,12 @@ export interface AddSourceRequest {
    * for restarts, as what it reads ends with this process.
    */
   readonly source?: SourceRef;
+  /**
+   * When a source with this id exists, is of the same kind and is not running (stopped, failed,
+   * done): continue it — same id, its history kept, new results appended — instead of
+   * SOURCE_EXISTS. A WHIP publisher going live again under the same URL (OBS) does this.
+   */
+  readonly continueIdle?: boolean;
 }
 
 /** Live messages for one source (frame previews, windows, tracks). */

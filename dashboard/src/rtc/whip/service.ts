@@ -85,8 +85,14 @@ export function createWhipService(opts: WhipServiceOptions): WhipService {
       if (sessions.has(sourceId) || starting.has(sourceId)) {
         throw new DashboardError('WHIP_BUSY', `source '${sourceId}' already has a publisher`);
       }
-      if (await manager.get(sourceId)) {
+      // The same URL again (OBS going live again) continues that WHIP source; any other source's
+      // id is taken.
+      const existing = await manager.get(sourceId);
+      if (existing && existing.kind !== 'whip') {
         throw new DashboardError('SOURCE_EXISTS', `a source with id '${sourceId}' exists already`);
+      }
+      if (existing && ACTIVE.has(existing.status)) {
+        throw new DashboardError('WHIP_BUSY', `source '${sourceId}' is running`);
       }
       starting.add(sourceId);
       let publisher: Publisher | null = null;
@@ -117,6 +123,7 @@ export function createWhipService(opts: WhipServiceOptions): WhipService {
           realtime: false,
           // The relay listens on this machine's loopback: no other worker can read it.
           placement: { kind: 'local' },
+          continueIdle: true,
           ...(publishOpts.analyzers ? { analyzers: publishOpts.analyzers } : {}),
         });
         const s: Session = {
