@@ -42,6 +42,8 @@ interface Received {
   packets: number;
   /** SPS seen in-band (one per keyframe). */
   keyframes: number;
+  /** IDR slices seen (type 5, single or the start of an FU-A). */
+  idrs: number;
   payloadTypes: Set<number>;
   mp4Bytes: number;
 }
@@ -61,7 +63,7 @@ async function feed(
   const proc = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   procs.push(proc);
   proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-  const received: Received = { packets: 0, keyframes: 0, payloadTypes: new Set(), mp4Bytes: 0 };
+  const received: Received = { packets: 0, keyframes: 0, idrs: 0, payloadTypes: new Set(), mp4Bytes: 0 };
   const splitter = createBoxSplitter();
   proc.stdout!.on('data', (chunk: Buffer) => {
     for (const box of splitter.push(chunk)) if (box.type === 'mdat') received.mp4Bytes += box.data.length;
@@ -85,8 +87,13 @@ async function listen(room: Room, received: Received): Promise<() => void> {
     if (msg[0]! & 0x10) off += 4 + msg.readUInt16BE(off + 2) * 4;
     const nal = msg[off]! & 0x1f;
     // In-band SPS (single NAL or first of a STAP-A) before each keyframe: what lets a browser start.
+    // A real SPS is several bytes (an avcC stream cut as Annex B gives a 1-byte "SPS").
     const first = nal === 24 ? msg[off + 3]! & 0x1f : nal;
-    if (first === 7) received.keyframes++;
+    const spsBytes = nal === 24 ? msg.readUInt16BE(off + 1) : msg.length - off;
+    if (first === 7 && spsBytes >= 4) received.keyframes++;
+    // The IDR slice itself: a single NAL of type 5, or the start of an FU-A (28) carrying one.
+    if (nal === 5 || (nal === 28 && (msg[off + 1]! & 0x80) !== 0 && (msg[off + 1]! & 0x1f) === 5))
+      received.idrs++;
   });
   const t = await room.router.createPlainTransport({
     listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
@@ -141,7 +148,7 @@ describe.skipIf(!bin.ok)('rtc room (real mediasoup worker, real ffmpeg)', () => 
 
   const cases = [
     {
-      name: 'copy Main: teed once to fMP4 and RTP',
+      name: 'copy Main: fMP4 and RTP outputs, copied (Annex B, real SPS and IDR)',
       file: () => mainClip,
       copy: true,
       profile: 'Main',
@@ -179,7 +186,11 @@ describe.skipIf(!bin.ok)('rtc room (real mediasoup worker, real ffmpeg)', () => 
         try {
           await until(
             'RTP keyframes and audio',
-            () => received.keyframes >= 2 && received.payloadTypes.size === 2 && received.packets > 50,
+            () =>
+              received.keyframes >= 2 &&
+              received.idrs >= 2 &&
+              received.payloadTypes.size === 2 &&
+              received.packets > 50,
             () => `${JSON.stringify({ ...received, payloadTypes: [...received.payloadTypes] })} ${stderr}`,
           );
           expect(received.mp4Bytes).toBeGreaterThan(0);

@@ -82,21 +82,24 @@ function encodeArgs(keyframeSeconds: number, baseline: boolean): string[] {
 }
 
 /**
- * The outputs with RTP. Everything RTP goes through the tee muxer with onfail=ignore: when the
- * router goes away (its UDP port closed), ffmpeg's RTP writes fail and only that slave stops; the
- * fMP4 output of the MSE viewers carries on.
- *  - copy, browser-decodable H.264: one output, copied once, teed to fMP4 and RTP;
+ * The outputs with RTP:
+ *  - copy, browser-decodable H.264: the fMP4 output and plain RTP outputs, all copies (video to
+ *    Annex B with SPS/PPS at keyframes; audio encoded to Opus once);
  *  - encode (files, other codecs): one baseline encode (1 s keyframes), teed to fMP4 and RTP;
  *  - copy but High profile: the fMP4 output copies; a second output encodes baseline for RTP.
+ * Tee slaves carry onfail=ignore (a write to a closed router port stops only that slave); in every
+ * case a router that goes away ends the feed anyway (RtpOutputs.onLost), and the next one starts
+ * with new outputs.
  */
 function rtpOutputs(copy: boolean, rtp: FeedRtp): string[] {
   const audioMap = rtp.audio ? ['-map', '0:a:0?'] : ['-an'];
   const audioCodec = rtp.audio ? ['-c:a', 'libopus', '-ar', '48000', '-ac', '2', '-b:a', '64k'] : [];
   const mp4Slave = `[select=v:f=mp4:movflags=${MP4_FLAGS}:frag_duration=${FRAGMENT_US}]pipe:1`;
-  // The browser never sees an SDP from ffmpeg: SPS/PPS must be in-band at every keyframe.
-  const videoSlave = (annexb: boolean): string =>
+  // The browser never sees an SDP from ffmpeg: SPS/PPS must be in-band at every keyframe (the
+  // encoder writes them as global headers; dump_extra repeats them).
+  const videoSlave = (): string =>
     `[select=v:f=rtp:onfail=ignore:payload_type=${rtp.video.payloadType}:ssrc=${rtp.video.ssrc}` +
-    `:bsfs/v=${annexb ? 'h264_mp4toannexb,' : ''}dump_extra=freq=keyframe]${rtpUrl(rtp.video)}`;
+    `:bsfs/v=dump_extra=freq=keyframe]${rtpUrl(rtp.video)}`;
   const audioSlave = rtp.audio
     ? [
         `[select=a:f=rtp:onfail=ignore:payload_type=${rtp.audio.payloadType}:ssrc=${rtp.audio.ssrc}]` +
@@ -108,11 +111,21 @@ function rtpOutputs(copy: boolean, rtp: FeedRtp): string[] {
   const interleave = rtp.audio ? ['-max_interleave_delta', '100000'] : [];
   const tee = (slaves: string[]): string[] => [...interleave, '-f', 'tee', slaves.join('|')];
   if (copy && !rtp.transcodeVideo) {
+    // Not through the tee: its RTP slave would keep the input's avcC extradata (RTMP, MP4) while
+    // its bitstream filter makes the packets Annex B, and ffmpeg 5.1's RTP writer would then cut
+    // them as length-prefixed (a 1-byte SPS, garbage FU-As). A plain output takes the filter's
+    // extradata. Copying costs nothing; each output is the same packets.
+    const rtpOut = (t: RtpTarget): string[] => [
+      ...['-f', 'rtp', '-payload_type', String(t.payloadType), '-ssrc', String(t.ssrc), rtpUrl(t)],
+    ];
     return [
-      // The tee hands the input's codec tag to every slave: MPEG-TS's (0x1b, HLS, http-ts, WHIP's
-      // relay) makes the mp4 slave refuse to start; name the MP4 one.
-      ...['-map', '0:v:0', ...audioMap, '-sn', '-dn', '-c:v', 'copy', '-tag:v', 'avc1', ...audioCodec],
-      ...tee([mp4Slave, videoSlave(true), ...audioSlave]),
+      // The input's codec tag (MPEG-TS's 0x1b from HLS, http-ts, WHIP's relay) is not MP4's.
+      ...['-map', '0:v:0', '-an', '-sn', '-dn', '-c:v', 'copy', '-tag:v', 'avc1'],
+      ...['-f', 'mp4', '-movflags', MP4_FLAGS, '-frag_duration', String(FRAGMENT_US), 'pipe:1'],
+      ...['-map', '0:v:0', '-an', '-sn', '-dn', '-c:v', 'copy'],
+      // The browser never sees an SDP from ffmpeg: SPS/PPS must be in-band at every keyframe.
+      ...['-bsf:v', 'h264_mp4toannexb,dump_extra=freq=keyframe', ...rtpOut(rtp.video)],
+      ...(rtp.audio ? ['-map', '0:a:0?', '-vn', '-sn', '-dn', ...audioCodec, ...rtpOut(rtp.audio)] : []),
     ];
   }
   if (!copy) {
@@ -121,7 +134,7 @@ function rtpOutputs(copy: boolean, rtp: FeedRtp): string[] {
       ...encodeArgs(RTP_KEYFRAME_SECONDS, true),
       ...audioCodec,
       ...['-flags', '+global_header'],
-      ...tee([mp4Slave, videoSlave(false), ...audioSlave]),
+      ...tee([mp4Slave, videoSlave(), ...audioSlave]),
     ];
   }
   return [
@@ -131,7 +144,7 @@ function rtpOutputs(copy: boolean, rtp: FeedRtp): string[] {
     ...encodeArgs(RTP_KEYFRAME_SECONDS, true),
     ...audioCodec,
     ...['-flags', '+global_header'],
-    ...tee([videoSlave(false), ...audioSlave]),
+    ...tee([videoSlave(), ...audioSlave]),
   ];
 }
 
