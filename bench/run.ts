@@ -14,6 +14,7 @@ import { benchAudioLive } from './audio-live.ts';
 import { benchAudioPipeline } from './audio-pipeline.ts';
 import { benchWorkerHop } from './worker-hop.ts';
 import { benchSafety } from './safety.ts';
+import { benchWebrtcLatency } from './webrtc-latency.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv.slice(2);
@@ -28,6 +29,8 @@ const suites: Record<string, () => Promise<Record<string, unknown>>> = {
   'worker-hop': benchWorkerHop,
   // Issue 11: per-analyzer costs (bench/safety-*.ts) and pipeline fps with the safety set on vs off.
   safety: benchSafety,
+  // Issue 12: glass-to-glass WebRTC vs MSE in Chromium and CPU per viewer, about 2.5 minutes.
+  webrtc: benchWebrtcLatency,
   // About 1.5 minutes (AIMA_BENCH_AUDIO_LIVE_SECONDS, default 60, plus set-up).
   'audio-live': benchAudioLive,
   // 15 minutes by default (AIMA_SOAK_MINUTES): run alone with `npm run bench -- soak`.
