@@ -13,8 +13,12 @@ import { createRtcSignal, RtcError, rtpToSourceMs, type RtcEvent } from './rtc-s
 
 /** rtc-consume waits up to 15 s on the server for the source's producer (its feed starting). */
 const CONSUME_TIMEOUT_MS = 20_000;
-/** After the consumers resumed, the first frame must show within this (keyframes come every ≤ 1 s). */
-const FIRST_FRAME_MS = 10_000;
+/**
+ * After the consumers resumed, the first frame must show within this. Encoded RTP has a keyframe
+ * every second, but copied H.264 keeps the camera's own interval (ffmpeg cannot answer a PLI), and
+ * the first keyframe of a feed that was not running comes after its probe (several seconds).
+ */
+const FIRST_FRAME_MS = 20_000;
 /** A disconnected transport that does not come back within this is treated as failed. */
 const DISCONNECTED_MS = 5_000;
 /** Reconnections in a row without a frame in between before giving up. */
