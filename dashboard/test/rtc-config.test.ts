@@ -7,6 +7,7 @@ import { DEFAULT_RTC_CONFIG, resolveWorkerBin, rtcConfigFromEnv } from '../src/r
 import { createRtcService } from '../src/rtc/service.ts';
 import type { RtcSignalPeer } from '../src/rtc/types.ts';
 import { feedArgs, type FeedRtp } from '../src/video/args.ts';
+import { refusals } from '../../test-support/loopback-only.ts';
 
 describe('rtcConfigFromEnv', () => {
   it('has defaults', () => {
@@ -14,6 +15,8 @@ describe('rtcConfigFromEnv', () => {
     expect(Object.isFrozen(rtcConfigFromEnv({}))).toBe(true);
   });
 
+  // These settings are parsed only: no worker is started with them and nothing binds or connects
+  // (the addresses outside loopback are documentation values; the network guard would refuse them).
   it('reads every variable; an announced IP binds everywhere', () => {
     const c = rtcConfigFromEnv({
       AIMA_WEBRTC: '1',
@@ -49,6 +52,7 @@ describe('rtcConfigFromEnv', () => {
       enabled: false,
       minPort: 40000,
     });
+    expect(refusals).toEqual([]);
   });
 
   it('names the bad key', () => {

@@ -1,35 +1,14 @@
 // Shared by the WHIP tests: Chromium with its fake camera, and an in-page WHIP client written with a
 // plain RTCPeerConnection (the page code runs in the browser: self-contained, typed structurally).
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { DEFAULT_RTC_CONFIG } from '../src/rtc/config.ts';
-import type { RtcConfig } from '../src/rtc/types.ts';
-import { CHROMIUM } from './browser-helpers.ts';
+import type { Page } from 'playwright-core';
+import { launchRtcChromium, rtcTestConfig } from './rtc-ui-helpers.ts';
 
 /** The worker vitest.config.ts points at, on a port range of the WHIP tests' own. */
-export const WHIP_TEST_CONFIG: RtcConfig = Object.freeze({
-  ...DEFAULT_RTC_CONFIG,
-  workerBin: process.env.MEDIASOUP_WORKER_BIN ?? null,
-  minPort: 42000,
-  maxPort: 42199,
-});
+export const WHIP_TEST_CONFIG = rtcTestConfig(42000);
 
-export function launchPublisherChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      // No mDNS candidates (multicast is not loopback): plain host candidates.
-      '--disable-features=WebRtcHideLocalIpsWithMdns',
-    ],
-  });
-}
+/** Chromium with its fake camera and plain host candidates (see launchRtcChromium). */
+export const launchPublisherChromium = (): ReturnType<typeof launchRtcChromium> =>
+  launchRtcChromium({ camera: true });
 
 /**
  * Creates a complete (non-trickle) offer of the fake camera (+ microphone) in `page`, kept as

@@ -1,6 +1,7 @@
 // Zod schemas of the seed API (validation + OpenAPI). Shapes only: sizes, rates and lengths are
 // checked by the decoders, which answer with the ANALYZE_* codes the descriptions name.
 import { z } from 'zod';
+import { SafetyAssessmentView } from '../safety-protocol.ts';
 import { SEED_LIMITS } from './limits.ts';
 
 const PixelFrame = z
@@ -141,18 +142,7 @@ export const AnalyzeResponse = z.object({
       z.object({ segmentId: z.string(), text: z.string(), startTs: z.number(), endTs: z.number() }),
     ),
   }),
-  safety: z
-    .object({
-      ts: z.number(),
-      risk: z.number(),
-      states: z.array(z.string()),
-      persons: z.number(),
-      restraint: z.object({ likely: z.boolean(), score: z.number(), cues: z.array(z.string()) }),
-      supervision: z.object({ alone: z.boolean(), aloneMs: z.number() }),
-      distress: z.object({ likely: z.boolean(), sounds: z.array(z.string()), words: z.array(z.string()) }),
-      consent: z.object({ withdrawn: z.boolean(), cues: z.array(z.string()) }),
-      immobility: z.object({ maxImmobileMs: z.number() }),
-    })
+  safety: SafetyAssessmentView.omit({ inactive: true })
     .nullable()
     .describe('the last safety assessment (null when safety did not run)'),
   quarantine: z

@@ -1,17 +1,13 @@
 // Crops a rectangle of a frame into a model-sized RGB image (bilinear). Pure: writes into buffers
 // the caller owns (reused per frame), never allocates in the pixel loop.
+import type { VideoInput } from '../analyzers/contract.ts';
 import type { CropRect } from './geometry.ts';
 
-/** The pixels of one analysed frame (VideoInput's fields). */
-export interface FramePixels {
-  readonly width: number;
-  readonly height: number;
-  readonly format: 'rgb24' | 'bgr24';
-  readonly data: Uint8Array;
-  /** Size of the source picture, the space `rect` is in (the frame may be decoded smaller). */
-  readonly sourceWidth: number;
-  readonly sourceHeight: number;
-}
+/** The pixels of one analysed frame; `rect`s are in its source size (it may be decoded smaller). */
+export type FramePixels = Pick<
+  VideoInput,
+  'width' | 'height' | 'format' | 'data' | 'sourceWidth' | 'sourceHeight'
+>;
 
 /**
  * Writes `rect` (source pixels) of `frame`, resized to outW×outH, into `out` as packed RGB bytes

@@ -2,7 +2,7 @@
 // frame) within one window adds its scores; when the window closes, a tag whose mean score reaches
 // the category's threshold becomes one TagRow. Bounded: a group lives one window at most, and
 // groups whose track stopped being seen are closed by `closeBefore`.
-import type { TagCategory, TagScope } from './records.ts';
+import type { TagCategory, TagRow, TagScope } from './records.ts';
 import type { TagScore } from './prompts.ts';
 
 export interface TagObservation {
@@ -13,17 +13,7 @@ export interface TagObservation {
 }
 
 /** A closed window's kept tag (TagRow without the source, model and job fields). */
-export interface AggregatedTag {
-  readonly trackId: number;
-  readonly scope: TagScope;
-  readonly category: TagCategory;
-  readonly tag: string;
-  readonly score: number;
-  readonly maxScore: number;
-  readonly startTs: number;
-  readonly endTs: number;
-  readonly frames: number;
-}
+export type AggregatedTag = Omit<TagRow, 'sourceId' | 'modelId' | 'jobId'>;
 
 export interface TagAggregatorOptions {
   readonly windowMs: number;

@@ -61,6 +61,12 @@ const errors = {
   503: { description: 'No seed API in this server (ANALYZE_UNAVAILABLE) or too many at once (ANALYZE_BUSY)' },
 } as const;
 
+/** Both routes answer the same way. */
+const responses = {
+  200: { description: 'What the analyzers found', schema: AnalyzeResponse, example: RESPONSE_EXAMPLE },
+  ...errors,
+};
+
 const gateNote =
   'Runs as a source of its own (kind api, id in sourceId) whose rows can be queried like any source. ' +
   'Analyzers that cannot run here are listed in `unavailable` with their codes. nsfw runs only when ' +
@@ -119,14 +125,7 @@ export function analyzeRoutes(deps: ServerDeps): ApiRoute[] {
             },
           },
         },
-        responses: {
-          200: {
-            description: 'What the analyzers found',
-            schema: AnalyzeResponse,
-            example: RESPONSE_EXAMPLE,
-          },
-          ...errors,
-        },
+        responses,
       },
       async ({ body, signal }) =>
         run(
@@ -165,14 +164,7 @@ export function analyzeRoutes(deps: ServerDeps): ApiRoute[] {
             },
           },
         },
-        responses: {
-          200: {
-            description: 'What the analyzers found',
-            schema: AnalyzeResponse,
-            example: RESPONSE_EXAMPLE,
-          },
-          ...errors,
-        },
+        responses,
       },
       async ({ body, signal }) =>
         run(
