@@ -410,3 +410,6 @@ export type {
   SafetySeverity,
 } from './src/safety/records.ts';
 export * from './src/safety/index.ts';
+// Issue 13: where the cores go, per stage, in core-ms per analysed frame.
+export { createProfile, formatProfile, NO_PROFILE, PROFILE_STAGES, profileOf } from './src/profile/index.ts';
+export type { KnownStage, Profile, ProfileReport, StageRow } from './src/profile/index.ts';

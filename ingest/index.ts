@@ -19,6 +19,8 @@ export type { IngestErrorCode } from './src/errors.ts';
 export type { ProbeOptions } from './src/probe.ts';
 export { IngestError, ingestErrorInfo, isIngestError } from './src/errors.ts';
 export { resolveFfmpeg } from './src/ffmpeg/resolve.ts';
+export { ffmpegCpu } from './src/ffmpeg/cpu.ts';
+export type { FfmpegCpu, FfmpegRole } from './src/ffmpeg/cpu.ts';
 export { parseSource, redactUrl } from './src/source.ts';
 export { probe } from './src/probe.ts';
 export { snapshot } from './src/snapshot.ts';

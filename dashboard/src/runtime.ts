@@ -1,3 +1,4 @@
+import { ffmpegCpu } from '@aima/ingest';
 import path from 'node:path';
 import {
   customDetectorModel,
@@ -6,10 +7,12 @@ import {
   createDetector,
   createModelRegistry,
   createScheduler,
+  createProfile,
   createFaceAnalyzer,
   DEFAULT_FACE_DETECTOR_ID,
   DEFAULT_FACE_EMBEDDER_ID,
   type Scheduler,
+  type Profile,
   type Detector,
   type DownloadProgress,
   type ExecutionProvider,
@@ -94,6 +97,8 @@ export interface Runtime {
   }>;
   /** One ORT session per model id, shared by every job (loaded on first use). */
   session(modelId: string): Promise<ModelSession>;
+  /** Where the cores go, per stage, over every job of this runtime (`aima analyze --profile`). */
+  readonly profile: Profile;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -187,6 +192,10 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     throw err;
   }
   const scheduler = createScheduler({ detector });
+  const profile = createProfile();
+  // ffmpeg decodes in child processes: their CPU is the profile's decode (and audio decode).
+  profile.watch('decode', () => ffmpegCpu().decode);
+  profile.watch('audio', () => ffmpegCpu().audio);
   const resolved = new Map<string, ResolvedModel>();
   const sessions = new Map<string, Promise<ModelSession>>();
   const resolveAnalyzerModels: Runtime['resolveAnalyzerModels'] = async (defs) => {
@@ -238,6 +247,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await detector.close();
       for (const s of sessions.values()) await (await s.catch(() => null))?.close();
       await closeStore();
+      profile.close();
     })());
   return {
     store,
@@ -251,6 +261,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
     models: registry,
     resolveAnalyzerModels,
     session,
+    profile,
     close,
     [Symbol.asyncDispose]: close,
   };
@@ -269,4 +280,5 @@ export type JobRuntime = Pick<
   | 'executionProvider'
   | 'resolveAnalyzerModels'
   | 'session'
+  | 'profile'
 >;

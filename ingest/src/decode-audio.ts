@@ -52,7 +52,7 @@ export async function decodeAudio(
     copyTimestamps: !live,
     ...(opts.realtime ? { realtime: true } : {}),
   });
-  const proc = await launch(src, ffmpeg, args, opts.signal, (line) => clock.onLine(line));
+  const proc = await launch(src, ffmpeg, args, opts.signal, (line) => clock.onLine(line), 'audio');
   void proc.stderrDone.then(() => clock.end());
 
   return createDecodeStream(

@@ -91,7 +91,7 @@ export async function decodeAv(src: SourceRef, opts: DecodeAvOptions = {}): Prom
     clock.onLine(line);
   };
   const proc = await launchWith(src, opts.signal, () =>
-    startFfmpegPipes({ ffmpegPath: ffmpeg, args, onStderrLine }),
+    startFfmpegPipes({ ffmpegPath: ffmpeg, args, onStderrLine, cpuRole: 'decode' }),
   );
   void proc.stderrDone.then(() => {
     pts.end();

@@ -47,7 +47,7 @@ export async function decodeVideo(
     ...(opts.realtime ? { realtime: true } : {}),
     ...(opts.threads ? { threads: opts.threads } : {}),
   });
-  const proc = await launch(src, ffmpeg, args, opts.signal, (line) => pts.onLine(line));
+  const proc = await launch(src, ffmpeg, args, opts.signal, (line) => pts.onLine(line), 'decode');
   void proc.stderrDone.then(() => pts.end());
 
   return createDecodeStream(

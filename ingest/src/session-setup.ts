@@ -4,6 +4,7 @@ import { IngestError } from './errors.ts';
 import { abortedError, failureError, looksIsoBmff } from './failure.ts';
 import type { FfmpegArgs } from './ffmpeg/args.ts';
 import { startFfmpeg } from './ffmpeg/process.ts';
+import type { FfmpegRole } from './ffmpeg/cpu.ts';
 import type { FfmpegExit, FfmpegProcess } from './ffmpeg/process.ts';
 import { classifyAudioStderr, classifyStderr } from './ffmpeg/stderr.ts';
 import { isNetworkSource } from './source.ts';
@@ -32,9 +33,15 @@ export function launch(
   args: FfmpegArgs,
   signal: AbortSignal | undefined,
   onStderrLine?: (line: string) => void,
+  cpuRole?: FfmpegRole,
 ): Promise<FfmpegProcess> {
   return launchWith(src, signal, () =>
-    startFfmpeg({ ffmpegPath, args, ...(onStderrLine ? { onStderrLine } : {}) }),
+    startFfmpeg({
+      ffmpegPath,
+      args,
+      ...(onStderrLine ? { onStderrLine } : {}),
+      ...(cpuRole ? { cpuRole } : {}),
+    }),
   );
 }
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { DEFAULT_DETECTOR_ID, parseAnalyzerList } from '@aima/inference';
+import { DEFAULT_DETECTOR_ID, formatProfile, parseAnalyzerList, type ProfileReport } from '@aima/inference';
 import type {
   AudioEventRecord,
   QuarantineRecord,
@@ -21,7 +21,7 @@ export const analyzeUsage = `usage: aima analyze <file|folder|url> [--fps N] [--
                     [--class-threshold person=0.5,car=0.6] [--model ID|file.onnx [--decoder yolov8|yolox] [--labels FILE]]
                     [--window MS] [--stride MS] [--id SOURCE_ID] [--retries 2] [--no-faces] [--no-shots]
                     [--analyzers detect,faces,shots,vad,loudness,sounds,asr,speakers,speech-rate]
-                    [--out report.json|report.csv] [--json]   (a folder: each image is one moment)`;
+                    [--out report.json|report.csv] [--json] [--profile]   (a folder: each image is one moment)`;
 
 const flagsSchema = z.object({
   fps: z.coerce.number().positive().max(120).default(5),
@@ -62,6 +62,7 @@ const flagsSchema = z.object({
   progress: z.boolean().optional(),
   'no-faces': z.boolean().default(false),
   'no-shots': z.boolean().default(false),
+  profile: z.boolean().default(false),
   analyzers: z
     .string()
     .regex(/^[a-z0-9, -]+$/, 'comma-separated analyzer ids (see aima analyzers list)')
@@ -90,6 +91,7 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
       progress: { type: 'boolean' },
       'no-faces': { type: 'boolean' },
       'no-shots': { type: 'boolean' },
+      profile: { type: 'boolean' },
       analyzers: { type: 'string' },
     },
   });
@@ -128,7 +130,10 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
   let summary: AnalysisSummary;
   let audio: AudioReport = { transcript: [], soundEvents: [] };
   let safety: SafetyReport = { safetyEvents: [], quarantine: null };
+  let profile: ProfileReport | null = null;
   try {
+    // The profile covers the job itself, not loading the models.
+    runtime.profile.reset();
     summary = await runAnalysisJob(runtime, {
       analyzers: chosen,
       source,
@@ -142,6 +147,7 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
       onProgress: (s) => progress.update(s),
       signal: ctx.signal,
     });
+    if (flags.profile) profile = runtime.profile.report();
     audio = await audioReport(runtime.store, summary);
     safety = await safetyReport(runtime.store, summary);
   } finally {
@@ -151,8 +157,11 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
   if (flags.out) await writeOutput(flags.out, formatReport(summary, path.extname(flags.out).toLowerCase()));
   ctx.stdout.write(
     flags.json
-      ? JSON.stringify({ ...summary, ...audio, ...safety }, null, 2) + '\n'
-      : formatSummary(summary) + formatAudio(summary, audio) + formatSafety(summary, safety),
+      ? JSON.stringify({ ...summary, ...audio, ...safety, ...(profile ? { profile } : {}) }, null, 2) + '\n'
+      : formatSummary(summary) +
+          formatAudio(summary, audio) +
+          formatSafety(summary, safety) +
+          (profile ? '\n' + formatProfile(profile) : ''),
   );
   return summary.status === 'stopped' ? 130 : 0;
 }

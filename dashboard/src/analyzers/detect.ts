@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Frame } from '@aima/ingest';
 import {
   analyzeScheduled,
+  profileOf,
   type AnalysisEvent,
   type AnalyzerDefinition,
   type Detector,
@@ -59,6 +60,7 @@ export const detectAnalyzer: AnalyzerDefinition<DetectConfig> = {
     const detector = ctx.service<Detector>('detector');
     const store = ctx.service<Store>('store');
     const onWrite = ctx.service<{ onStoreWrite?: (ms: number) => void }>('hooks').onStoreWrite;
+    const profile = profileOf(ctx);
     const sink = createAnalysisSink(store, ctx.sourceId, detector.spec.id, onWrite);
     const frames = createChannel<Frame>();
     let loop: Promise<void> | null = null;
@@ -74,11 +76,19 @@ export const detectAnalyzer: AnalyzerDefinition<DetectConfig> = {
           tracker: cfg.tracker,
           wait: !ctx.live,
           signal: ctx.signal,
+          profile,
         },
       );
       return (async () => {
         try {
           for await (const e of events) {
+            if (e.type === 'frame') {
+              const t = e.frame.timings;
+              profile.add('pre', t.preMs);
+              profile.add('model', t.inferCpuMs ?? t.inferMs);
+              profile.add('post', t.postMs);
+              profile.frames(1);
+            }
             await sink.handle(e);
             await ctx.emit({ table: ANALYSIS_EVENTS, rows: [e satisfies AnalysisEvent], transient: true });
           }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Frame } from '@aima/ingest';
-import type { AnalysisEvent, AnalyzerDefinition, VideoInput } from '@aima/inference';
+import { profileOf, type AnalysisEvent, type AnalyzerDefinition, type VideoInput } from '@aima/inference';
 import type { Store } from '@aima/storage';
 import { createShotStage } from '../jobs/shot-stage.ts';
 import { ANALYSIS_EVENTS } from './detect.ts';
@@ -30,7 +30,7 @@ export const shotsAnalyzer: AnalyzerDefinition<z.infer<typeof ShotsConfig>> = {
   defaultOn: true,
   produces: [{ table: 'shots', live: '', lane: 'shots' }],
   async create(ctx) {
-    const stage = createShotStage(ctx.service<Store>('store'), ctx.sourceId);
+    const stage = createShotStage(ctx.service<Store>('store'), ctx.sourceId, profileOf(ctx));
     const afterDetect = ctx.running.includes('detect');
     const keeper = createFrameKeeper();
     const push = async (frame: VideoInput): Promise<void> => {

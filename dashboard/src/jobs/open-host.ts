@@ -49,7 +49,9 @@ export function openJobHost(deps: JobRuntime, o: JobHostOptions): Promise<Analyz
     models: o.models,
     unavailable: o.unavailable,
     session: (id) => deps.session(id),
+    profile: deps.profile,
     services: {
+      profile: deps.profile,
       store: deps.store,
       scheduler: deps.scheduler,
       detector: deps.detector,

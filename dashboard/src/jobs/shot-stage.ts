@@ -1,5 +1,5 @@
 import type { Frame } from '@aima/ingest';
-import { createShotDetector, type Shot } from '@aima/inference';
+import { createShotDetector, NO_PROFILE, type Profile, type Shot } from '@aima/inference';
 import type { ShotRecord, Store } from '@aima/storage';
 
 /** Shots of one job: cuts found on the analysed frames, each shot stored as it ends. */
@@ -10,7 +10,7 @@ export interface ShotStage {
   close(): Promise<void>;
 }
 
-export function createShotStage(store: Store, sourceId: string): ShotStage {
+export function createShotStage(store: Store, sourceId: string, profile: Profile = NO_PROFILE): ShotStage {
   const detector = createShotDetector({});
   let shots = 0;
   const save = async (s: Shot | null): Promise<boolean> => {
@@ -31,7 +31,7 @@ export function createShotStage(store: Store, sourceId: string): ShotStage {
     return true;
   };
   return {
-    push: (frame) => save(detector.push(frame.ts, frame)),
+    push: (frame) => save(profile.measure('shots', () => detector.push(frame.ts, frame))),
     get shots() {
       return shots;
     },

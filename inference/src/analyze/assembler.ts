@@ -1,3 +1,4 @@
+import type { Profile } from '../profile/profile.ts';
 import type { DetectTimings } from '../detect/detector.ts';
 import type { Detection } from '../detect/types.ts';
 import { createTracker, type TrackState, type TrackerOptions } from '../tracking/index.ts';
@@ -49,6 +50,8 @@ export interface AssemblerOptions {
   readonly tracker?: TrackerOptions;
   /** A track whose median score ends below this is a false positive and is not kept (default 0.5). */
   readonly minTrackScore?: number;
+  /** Charged with the tracker's time ('tracking'). */
+  readonly profile?: Profile;
 }
 
 /**
@@ -104,7 +107,9 @@ export function createEventAssembler(opts: AssemblerOptions = {}): EventAssemble
   return {
     window: spec,
     *frame(f, dets, timings) {
+      const t0 = performance.now();
       const update = tracker.update(dets, f.ts);
+      opts.profile?.add('tracking', performance.now() - t0);
       active = update.active;
       for (const t of update.started) yield { type: 'track-start', track: t };
       for (const t of update.ended)

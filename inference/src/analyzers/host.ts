@@ -13,6 +13,8 @@ import type {
   VideoInput,
 } from './contract.ts';
 import { createLane, type Lane } from './lane.ts';
+import type { Profile } from '../profile/profile.ts';
+import { chargedSession } from '../profile/session.ts';
 import type { QuarantineRow } from '../nsfw/records.ts';
 import {
   AGE_ANALYZER_ID,
@@ -54,6 +56,8 @@ export interface AnalyzerHostOptions {
    * quarantines row is stored, so pixel guards can close before the row's batch is flushed.
    */
   onQuarantine?(q: QuarantineRow): void;
+  /** Where the cores go: each analyzer's model runs are charged to a stage named after it. */
+  readonly profile?: Profile;
   /** Calls waiting per analyzer before live media inputs are dropped (files wait). Default 256. */
   readonly queueLimit?: number;
   /** The same for analyzers that consume video frames. Default 8. */
@@ -201,7 +205,9 @@ export async function createAnalyzerHost(opts: AnalyzerHostOptions): Promise<Ana
           new InferenceError('INFER_ANALYZER_FAILED', `${def.id} did not declare model ${modelId}`),
         );
       }
-      return opts.session(modelId);
+      const profile = opts.profile;
+      if (!profile) return opts.session(modelId);
+      return opts.session(modelId).then((s) => chargedSession(s, profile, def.id));
     },
     async emit(batch) {
       if (failedIds.has(def.id)) return;

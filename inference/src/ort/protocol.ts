@@ -49,6 +49,8 @@ export type WorkerResponse =
       /** The feeds, handed back so the caller can reuse their buffers. */
       readonly feeds: TensorMap;
       readonly runMs: number;
+      /** CPU time of the worker's thread during the run (0 where the OS cannot tell). */
+      readonly cpuMs: number;
     }
   | { readonly type: 'closed'; readonly id: number }
   | {

@@ -26,6 +26,11 @@ export interface RunResult {
   readonly feeds: TensorMap;
   /** Time inside ORT's run(), measured in the worker. */
   readonly runMs: number;
+  /**
+   * CPU time of the worker's thread during the run (Linux; 0 elsewhere). With one intra-op thread
+   * this is the run's core time; with more, ORT's pool threads are not in it.
+   */
+  readonly cpuMs: number;
 }
 
 /** One ONNX model loaded once in its own worker thread; runs are queued there in order. */
@@ -140,7 +145,7 @@ export async function createModelSession(
     async run(feeds) {
       const msg = await request({ type: 'run', id: nextId++, feeds }, transferList(feeds));
       if (msg.type !== 'result') throw new InferenceError('INFER_FAILED', `model ${label}: unexpected reply`);
-      return { outputs: msg.outputs, feeds: msg.feeds, runMs: msg.runMs };
+      return { outputs: msg.outputs, feeds: msg.feeds, runMs: msg.runMs, cpuMs: msg.cpuMs };
     },
     close,
     [Symbol.asyncDispose]: close,

@@ -1,6 +1,6 @@
 // Runs inside a worker thread: onnxruntime-node's run() blocks its thread, so it must not be the main one.
 import { parentPort } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import {
   transferList,
@@ -17,6 +17,18 @@ let session: ort.InferenceSession | null = null;
 
 function send(msg: WorkerResponse, transfer: ArrayBuffer[] = []): void {
   port.postMessage(msg, transfer);
+}
+
+/**
+ * CPU time of this thread in ms (Linux schedstat, ns resolution): with one intra-op thread, a run's
+ * core time, which its wall time overstates whenever the cores are shared. -1 where unavailable.
+ */
+function threadCpuMs(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]) / 1e6;
+  } catch {
+    return -1;
+  }
 }
 
 function gpuPresent(): boolean {
@@ -92,15 +104,17 @@ async function run(req: Extract<WorkerRequest, { type: 'run' }>): Promise<void> 
     feeds[name] = new ort.Tensor(t.type, t.data, [...t.dims]);
   try {
     const t0 = performance.now();
+    const c0 = threadCpuMs();
     const result = await session.run(feeds);
     const runMs = performance.now() - t0;
+    const cpuMs = Math.max(0, threadCpuMs() - c0);
     const outputs: TensorMap = {};
     for (const [name, value] of Object.entries(result)) {
       const data = value.data;
       if (!(data instanceof Float32Array) && !(data instanceof BigInt64Array)) continue;
       outputs[name] = { type: value.type as 'float32' | 'int64', data, dims: [...value.dims] };
     }
-    send({ type: 'result', id: req.id, outputs, feeds: req.feeds, runMs }, [
+    send({ type: 'result', id: req.id, outputs, feeds: req.feeds, runMs, cpuMs }, [
       ...transferList(outputs),
       ...transferList(req.feeds),
     ]);

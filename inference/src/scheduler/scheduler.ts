@@ -173,6 +173,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       preMs: r.timings.preMs / n,
       inferMs: r.timings.inferMs / n,
       postMs: r.timings.postMs / n,
+      inferCpuMs: (r.timings.inferCpuMs ?? r.timings.inferMs) / n,
     };
     items.forEach(({ source, frame, slot }, i) => {
       source.inFlight--;

@@ -11,6 +11,7 @@ import ffmpeg from 'fluent-ffmpeg';
 import type { FfmpegArgs, MultiOutputArgs } from './args.ts';
 import { multiArgv } from './args.ts';
 import { StderrLog } from './stderr.ts';
+import { trackFfmpegCpu, type FfmpegRole } from './cpu.ts';
 
 export interface FfmpegExit {
   readonly code: number | null;
@@ -44,6 +45,8 @@ export interface StartOptions {
   readonly onStderrLine?: (line: string) => void;
   /** Between SIGTERM and SIGKILL (default 2000 ms). */
   readonly killGraceMs?: number;
+  /** Accounts this process's CPU under a role (ffmpegCpu()); ffmpeg then runs with -benchmark. */
+  readonly cpuRole?: FfmpegRole;
 }
 
 /** Spawn ffmpeg with our argument list; resolves once the process exists. */
@@ -55,13 +58,18 @@ export async function startFfmpeg(opts: StartOptions): Promise<FfmpegProcess> {
   // 20 ms after its output stream closes, which would race a normal exit and turn it into a
   // signal we did not send.
   const stdout = new PassThrough({ emitClose: false, highWaterMark: 1 << 16 });
-  const command = buildCommand(opts.ffmpegPath, opts.args, stdout);
+  const args = opts.cpuRole
+    ? { ...opts.args, inputOptions: ['-benchmark', ...opts.args.inputOptions] }
+    : opts.args;
+  const command = buildCommand(opts.ffmpegPath, args, stdout);
   const log = new StderrLog();
+  let cpu: ReturnType<typeof trackFfmpegCpu> | null = null;
   const onLine = opts.onStderrLine;
 
   return new Promise((resolve, reject) => {
     let started = false;
     command.on('stderr', (line: string) => {
+      cpu?.onStderrLine(line);
       log.add(line);
       onLine?.(line);
     });
@@ -74,15 +82,16 @@ export async function startFfmpeg(opts: StartOptions): Promise<FfmpegProcess> {
       const child = childOf(command);
       if (child === null || child.pid === undefined) return; // spawn failed: 'error' follows
       started = true;
+      if (opts.cpuRole) cpu = trackFfmpegCpu(child.pid, opts.cpuRole);
       // fluent pipes child.stdout into `stdout` itself.
-      resolve(
-        new Supervised(
-          child,
-          new Map([[1, { from: child.stdout, to: stdout }]]),
-          log,
-          opts.killGraceMs ?? 2000,
-        ),
+      const proc = new Supervised(
+        child,
+        new Map([[1, { from: child.stdout, to: stdout }]]),
+        log,
+        opts.killGraceMs ?? 2000,
       );
+      void proc.exited.then(() => cpu?.onExit());
+      resolve(proc);
     });
     command.run();
   });
@@ -99,14 +108,20 @@ export async function startFfmpegPipes(opts: StartPipesOptions): Promise<FfmpegP
   const maxFd = Math.max(2, ...fds);
   const stdio: Array<'ignore' | 'pipe'> = ['ignore'];
   for (let fd = 1; fd <= maxFd; fd++) stdio.push(fd === 2 || fds.includes(fd) ? 'pipe' : 'ignore');
-  const child = spawn(opts.ffmpegPath, multiArgv(opts.args), { stdio, windowsHide: true });
+  const argv = multiArgv(opts.args);
+  const child = spawn(opts.ffmpegPath, opts.cpuRole ? ['-benchmark', ...argv] : argv, {
+    stdio,
+    windowsHide: true,
+  });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', reject);
   });
   const log = new StderrLog();
   const onLine = opts.onStderrLine;
+  const cpu = opts.cpuRole && child.pid !== undefined ? trackFfmpegCpu(child.pid, opts.cpuRole) : null;
   splitLines(child.stderr, (line) => {
+    cpu?.onStderrLine(line);
     log.add(line);
     onLine?.(line);
   });
@@ -117,7 +132,9 @@ export async function startFfmpegPipes(opts: StartPipesOptions): Promise<FfmpegP
     from?.pipe(to);
     outputs.set(fd, { from, to });
   }
-  return new Supervised(child, outputs, log, opts.killGraceMs ?? 2000);
+  const proc = new Supervised(child, outputs, log, opts.killGraceMs ?? 2000);
+  void proc.exited.then(() => cpu?.onExit());
+  return proc;
 }
 
 /** Every line of `stream` (split like fluent-ffmpeg does: \r, \n or \r\n), as it arrives. */
