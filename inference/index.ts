@@ -412,4 +412,6 @@ export type {
 export * from './src/safety/index.ts';
 // Issue 13: where the cores go, per stage, in core-ms per analysed frame.
 export { createProfile, formatProfile, NO_PROFILE, PROFILE_STAGES, profileOf } from './src/profile/index.ts';
+export { modelCoreMs } from './src/profile/session.ts';
+export { threadCpuMs } from './src/profile/thread-cpu.ts';
 export type { KnownStage, Profile, ProfileReport, StageRow } from './src/profile/index.ts';

@@ -84,9 +84,9 @@ export const detectAnalyzer: AnalyzerDefinition<DetectConfig> = {
           for await (const e of events) {
             if (e.type === 'frame') {
               const t = e.frame.timings;
-              profile.add('pre', t.preMs);
+              profile.add('pre', t.preCpuMs ?? t.preMs);
               profile.add('model', t.inferCpuMs ?? t.inferMs);
-              profile.add('post', t.postMs);
+              profile.add('post', t.postCpuMs ?? t.postMs);
               profile.frames(1);
             }
             await sink.handle(e);

@@ -107,9 +107,9 @@ export function createEventAssembler(opts: AssemblerOptions = {}): EventAssemble
   return {
     window: spec,
     *frame(f, dets, timings) {
-      const t0 = performance.now();
-      const update = tracker.update(dets, f.ts);
-      opts.profile?.add('tracking', performance.now() - t0);
+      const update = opts.profile
+        ? opts.profile.measure('tracking', () => tracker.update(dets, f.ts))
+        : tracker.update(dets, f.ts);
       active = update.active;
       for (const t of update.started) yield { type: 'track-start', track: t };
       for (const t of update.ended)

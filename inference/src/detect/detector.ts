@@ -1,12 +1,13 @@
 import os from 'node:os';
 import { InferenceError } from '../errors.ts';
 import type { ImageInputSpec, ModelSpec } from '../models/manifest.ts';
-import { createModelSession, type ModelSession } from '../ort/session.ts';
+import { createModelSession, type ModelSession, type RunResult } from '../ort/session.ts';
 import type { ExecutionProvider, TensorData } from '../ort/protocol.ts';
 import { decodeYolov8, decodeYolox, type DecodeParams } from './decode.ts';
 import { letterboxInto, type RgbImage } from './letterbox.ts';
 import { nmsClasswise } from './nms.ts';
 import { modelCoreMs } from '../profile/session.ts';
+import { threadCpuMs } from '../profile/thread-cpu.ts';
 import { buildThresholds, type ThresholdConfig } from './thresholds.ts';
 import type { Detection, LetterboxTransform } from './types.ts';
 
@@ -38,6 +39,9 @@ export interface DetectTimings {
   readonly postMs: number;
   /** Core time of the model runs (worker thread CPU; inferMs where the OS cannot tell). */
   readonly inferCpuMs?: number;
+  /** Core time of pre- and post-processing (this thread's CPU; wall time where the OS cannot tell). */
+  readonly preCpuMs?: number;
+  readonly postCpuMs?: number;
 }
 
 export interface DetectResult {
@@ -122,22 +126,34 @@ export async function createDetector(opts: DetectorOptions): Promise<Detector> {
   const nmsIou = opts.nmsIou ?? 0.45;
   const maxDetections = opts.maxDetections ?? 300;
   const pool = createTensorPool(input);
+  const outName = session.outputs[0]?.name ?? '';
+  const outPool = createOutputPool(session.outputs[0]?.dims ?? []);
 
   const runChunk = async (
     images: readonly DetectInput[],
   ): Promise<{ dets: Detection[][]; t: DetectTimings }> => {
     const t0 = performance.now();
+    const c0 = threadCpuMs();
     const n = images.length;
     const tensor = pool.take(n);
     const transforms: LetterboxTransform[] = images.map((img, i) =>
       letterboxInto(img, input, tensor.data as Float32Array, i * 3 * input.width * input.height),
     );
     const t1 = performance.now();
-    const result = await pick().run({ [inputName]: tensor });
+    const preCpuMs = threadCpuMs() - c0;
+    const into = outPool.take(n);
+    let result: RunResult;
+    try {
+      result = await pick().run({ [inputName]: tensor }, into ? { into: { [outName]: into } } : {});
+    } catch (err) {
+      if (into) outPool.give(n, into);
+      throw err;
+    }
     const t2 = performance.now();
+    const c2 = threadCpuMs();
     const returned = result.feeds[inputName];
     if (returned) pool.give(returned);
-    const out = result.outputs[session.outputs[0]?.name ?? ''];
+    const out = result.outputs[outName];
     if (!out || !(out.data instanceof Float32Array))
       throw new InferenceError('MODEL_BAD_OUTPUT', `model ${spec.id}: no float output`);
     const dets = images.map((img, i) => {
@@ -162,6 +178,8 @@ export async function createDetector(opts: DetectorOptions): Promise<Detector> {
         };
       });
     });
+    // Decoded above: the shared output buffer can serve the next run.
+    if (into) outPool.give(n, into);
     // ORT time comes from the worker; the rest of t1..t2 is queueing behind earlier runs.
     return {
       dets,
@@ -170,6 +188,8 @@ export async function createDetector(opts: DetectorOptions): Promise<Detector> {
         inferMs: result.runMs,
         postMs: performance.now() - t2,
         inferCpuMs: modelCoreMs(result),
+        preCpuMs,
+        postCpuMs: threadCpuMs() - c2,
       },
     };
   };
@@ -196,6 +216,8 @@ export async function createDetector(opts: DetectorOptions): Promise<Detector> {
           inferMs: done.reduce((s, d) => s + d.t.inferMs, 0),
           postMs: done.reduce((s, d) => s + d.t.postMs, 0),
           inferCpuMs: done.reduce((s, d) => s + (d.t.inferCpuMs ?? d.t.inferMs), 0),
+          preCpuMs: done.reduce((s, d) => s + (d.t.preCpuMs ?? d.t.preMs), 0),
+          postCpuMs: done.reduce((s, d) => s + (d.t.postCpuMs ?? d.t.postMs), 0),
         },
       };
     },
@@ -216,22 +238,56 @@ async function openInstances(n: number, open: () => Promise<ModelSession>): Prom
   return opened;
 }
 
-/** Input tensors are allocated once per batch size and handed back by the worker for reuse. */
+/**
+ * Input tensors are allocated once per batch size, in shared memory (the worker copies them; no
+ * buffer changes hands, so the JS heap sees no allocation per frame), and reused.
+ */
 function createTensorPool(input: ImageInputSpec): { take(n: number): TensorData; give(t: TensorData): void } {
   const free = new Map<number, TensorData[]>();
   const per = 3 * input.width * input.height;
   return {
     take(n) {
       const t = free.get(n)?.pop();
-      return (
-        t ?? { type: 'float32', data: new Float32Array(n * per), dims: [n, 3, input.height, input.width] }
-      );
+      return t ?? { type: 'float32', data: sharedFloats(n * per), dims: [n, 3, input.height, input.width] };
     },
     give(t) {
       const n = t.dims[0] ?? 1;
       const list = free.get(n) ?? [];
       // A few spare buffers per size cover the pipeline depth; beyond that let GC have them.
       if (list.length < 4) list.push(t);
+      free.set(n, list);
+    },
+  };
+}
+
+/** A Float32Array in shared memory where the platform has it (else a plain one: then transferred). */
+function sharedFloats(n: number): Float32Array {
+  return typeof SharedArrayBuffer === 'undefined'
+    ? new Float32Array(n)
+    : new Float32Array(new SharedArrayBuffer(n * Float32Array.BYTES_PER_ELEMENT));
+}
+
+/**
+ * Shared buffers the worker copies the model's output into, per batch size, when the output's
+ * shape is fixed apart from the batch (YOLOX, YOLOv8 exports): decoding reads them in place.
+ * null when the shape is dynamic (the output is then transferred as before).
+ */
+function createOutputPool(dims: ReadonlyArray<number | string>): {
+  take(n: number): Float32Array | null;
+  give(n: number, buf: Float32Array): void;
+} {
+  const rest = dims.slice(1);
+  const fixed = rest.length > 0 && rest.every((d) => typeof d === 'number' && d > 0);
+  const per = fixed ? (rest as number[]).reduce((a, b) => a * b, 1) : 0;
+  const free = new Map<number, Float32Array[]>();
+  return {
+    take(n) {
+      if (!fixed) return null;
+      return free.get(n)?.pop() ?? sharedFloats(n * per);
+    },
+    give(n, buf) {
+      const list = free.get(n) ?? [];
+      if (list.length < 4) list.push(buf);
       free.set(n, list);
     },
   };

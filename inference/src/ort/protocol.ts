@@ -31,7 +31,14 @@ export type WorkerRequest =
       /** Let ORT's pool threads busy-wait between ops; fast alone, collapses when cores are shared. */
       readonly allowSpinning: boolean;
     }
-  | { readonly type: 'run'; readonly id: number; readonly feeds: TensorMap }
+  | {
+      readonly type: 'run';
+      readonly id: number;
+      /** Transferred (ArrayBuffer) or shared (SharedArrayBuffer: copied by the worker, kept by the caller). */
+      readonly feeds: TensorMap;
+      /** Shared buffers the worker copies float outputs into when they fit (see SharedOutput). */
+      readonly into?: Readonly<Record<string, Float32Array>>;
+    }
   | { readonly type: 'close'; readonly id: number };
 
 export type WorkerResponse =
@@ -41,12 +48,14 @@ export type WorkerResponse =
       readonly inputs: readonly IoMeta[];
       readonly outputs: readonly IoMeta[];
       readonly executionProviders: readonly string[];
+      /** The worker's Linux thread id (-1 where unknown). */
+      readonly tid: number;
     }
   | {
       readonly type: 'result';
       readonly id: number;
-      readonly outputs: TensorMap;
-      /** The feeds, handed back so the caller can reuse their buffers. */
+      readonly outputs: Readonly<Record<string, TensorData | SharedOutput>>;
+      /** The transferred feeds, handed back so the caller can reuse their buffers (not shared ones). */
       readonly feeds: TensorMap;
       readonly runMs: number;
       /** CPU time of the worker's thread during the run (0 where the OS cannot tell). */
@@ -59,6 +68,17 @@ export type WorkerResponse =
       readonly code: 'MODEL_LOAD_FAILED' | 'INFER_FAILED';
       readonly message: string;
     };
+
+/** An output the worker copied into the caller's `into` buffer: its first `shared` values. */
+export interface SharedOutput {
+  readonly type: 'float32';
+  readonly shared: number;
+  readonly dims: readonly number[];
+}
+
+export function isShared(data: TensorData['data']): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && data.buffer instanceof SharedArrayBuffer;
+}
 
 /** ArrayBuffers of a tensor map, for zero-copy postMessage transfer. */
 export function transferList(map: TensorMap): ArrayBuffer[] {

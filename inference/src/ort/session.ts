@@ -42,8 +42,17 @@ export interface ModelSession {
   /** Runs submitted and not yet answered. */
   readonly inFlight: number;
   readonly closed: boolean;
-  /** Feeds are transferred (zero-copy): do not touch them until the result hands them back. */
-  run(feeds: TensorMap): Promise<RunResult>;
+  /**
+   * Feeds are transferred (zero-copy): do not touch them until the result hands them back. Feeds
+   * in SharedArrayBuffers are not moved (the worker copies them) and float outputs are copied into
+   * the `into` buffers given for them (a result's data is then a view of that buffer): a caller
+   * running thousands of frames allocates nothing per run, which spares its heap many garbage
+   * collections. Neither may be touched until the run settles.
+   */
+  run(
+    feeds: TensorMap,
+    opts?: { readonly into?: Readonly<Record<string, Float32Array>> },
+  ): Promise<RunResult>;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -54,6 +63,9 @@ interface Pending {
 }
 
 const WORKER_URL = new URL('./worker-entry.mjs', import.meta.url);
+
+/** Thread ids of the ORT workers alive in this process (the profile's per-thread split). */
+export const ortWorkerTids = new Set<number>();
 
 /** Loads `modelPath` in a new worker thread. MODEL_LOAD_FAILED if ORT cannot load it. */
 export async function createModelSession(
@@ -119,7 +131,8 @@ export async function createModelSession(
   }
   if (loaded.type !== 'loaded')
     throw new InferenceError('MODEL_LOAD_FAILED', `model ${label}: unexpected reply`);
-  const { inputs, outputs, executionProviders } = loaded;
+  const { inputs, outputs, executionProviders, tid } = loaded;
+  if (tid > 0) ortWorkerTids.add(tid);
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
@@ -127,6 +140,7 @@ export async function createModelSession(
         await request({ type: 'close', id: nextId++ }).catch(() => undefined);
         await terminate();
       }
+      ortWorkerTids.delete(tid);
     })();
     return closing;
   };
@@ -142,10 +156,18 @@ export async function createModelSession(
     get closed() {
       return closed;
     },
-    async run(feeds) {
-      const msg = await request({ type: 'run', id: nextId++, feeds }, transferList(feeds));
+    async run(feeds, o = {}) {
+      const req: WorkerRequest = o.into
+        ? { type: 'run', id: nextId++, feeds, into: o.into }
+        : { type: 'run', id: nextId++, feeds };
+      const msg = await request(req, transferList(feeds));
       if (msg.type !== 'result') throw new InferenceError('INFER_FAILED', `model ${label}: unexpected reply`);
-      return { outputs: msg.outputs, feeds: msg.feeds, runMs: msg.runMs, cpuMs: msg.cpuMs };
+      const outputs: TensorMap = {};
+      for (const [name, t] of Object.entries(msg.outputs)) {
+        outputs[name] =
+          'shared' in t ? { type: t.type, data: o.into![name]!.subarray(0, t.shared), dims: t.dims } : t;
+      }
+      return { outputs, feeds: { ...feeds, ...msg.feeds }, runMs: msg.runMs, cpuMs: msg.cpuMs };
     },
     close,
     [Symbol.asyncDispose]: close,

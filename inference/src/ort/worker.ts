@@ -1,15 +1,19 @@
 // Runs inside a worker thread: onnxruntime-node's run() blocks its thread, so it must not be the main one.
 import { parentPort } from 'node:worker_threads';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import {
   transferList,
   type ExecutionProvider,
   type IoMeta,
+  type SharedOutput,
+  type TensorData,
   type TensorMap,
+  isShared,
   type WorkerRequest,
   type WorkerResponse,
 } from './protocol.ts';
+import { threadCpuMs } from '../profile/thread-cpu.ts';
 
 if (!parentPort) throw new Error('ort worker must run in a worker thread');
 const port = parentPort;
@@ -17,18 +21,6 @@ let session: ort.InferenceSession | null = null;
 
 function send(msg: WorkerResponse, transfer: ArrayBuffer[] = []): void {
   port.postMessage(msg, transfer);
-}
-
-/**
- * CPU time of this thread in ms (Linux schedstat, ns resolution): with one intra-op thread, a run's
- * core time, which its wall time overstates whenever the cores are shared. -1 where unavailable.
- */
-function threadCpuMs(): number {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]) / 1e6;
-  } catch {
-    return -1;
-  }
 }
 
 function gpuPresent(): boolean {
@@ -91,7 +83,33 @@ async function load(req: Extract<WorkerRequest, { type: 'load' }>): Promise<void
     inputs: meta(session.inputNames, session.inputMetadata),
     outputs: meta(session.outputNames, session.outputMetadata),
     executionProviders: eps,
+    tid: ownTid(),
   });
+}
+
+/** This thread's Linux thread id (the profile tells ORT workers' CPU from the rest), or -1. */
+function ownTid(): number {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return -1;
+  }
+}
+
+/**
+ * ORT cannot read shared memory, so a shared feed is copied into a buffer this worker keeps per
+ * input (a memcpy, and no allocation per run); a transferred feed is used as it is.
+ */
+const copies = new Map<string, Float32Array | BigInt64Array | Uint8Array>();
+function ownCopy(name: string, data: TensorData['data']): TensorData['data'] {
+  if (!isShared(data)) return data;
+  let own = copies.get(name);
+  if (!own || own.length !== data.length || own.constructor !== data.constructor) {
+    own = new (data.constructor as new (n: number) => typeof data)(data.length);
+    copies.set(name, own);
+  }
+  (own as Float32Array).set(data as Float32Array);
+  return own;
 }
 
 async function run(req: Extract<WorkerRequest, { type: 'run' }>): Promise<void> {
@@ -101,22 +119,35 @@ async function run(req: Extract<WorkerRequest, { type: 'run' }>): Promise<void> 
   }
   const feeds: Record<string, ort.Tensor> = {};
   for (const [name, t] of Object.entries(req.feeds))
-    feeds[name] = new ort.Tensor(t.type, t.data, [...t.dims]);
+    feeds[name] = new ort.Tensor(t.type, ownCopy(name, t.data), [...t.dims]);
   try {
     const t0 = performance.now();
     const c0 = threadCpuMs();
     const result = await session.run(feeds);
     const runMs = performance.now() - t0;
+    // This thread's CPU: with one intra-op thread, the run's core time (wall time overstates it
+    // whenever the cores are shared).
     const cpuMs = Math.max(0, threadCpuMs() - c0);
-    const outputs: TensorMap = {};
+    const outputs: Record<string, TensorData | SharedOutput> = {};
+    const transfer: TensorMap = {};
     for (const [name, value] of Object.entries(result)) {
       const data = value.data;
       if (!(data instanceof Float32Array) && !(data instanceof BigInt64Array)) continue;
-      outputs[name] = { type: value.type as 'float32' | 'int64', data, dims: [...value.dims] };
+      const dims = [...value.dims];
+      const into = req.into?.[name];
+      if (into && data instanceof Float32Array && into.length >= data.length) {
+        // Copied into the caller's shared buffer: nothing is allocated on the caller's side.
+        into.set(data);
+        outputs[name] = { type: 'float32', shared: data.length, dims };
+      } else {
+        outputs[name] = transfer[name] = { type: value.type as 'float32' | 'int64', data, dims };
+      }
     }
-    send({ type: 'result', id: req.id, outputs, feeds: req.feeds, runMs, cpuMs }, [
-      ...transferList(outputs),
-      ...transferList(req.feeds),
+    // Shared feeds stay with the caller (sending them back would wrap them again there).
+    const own = Object.fromEntries(Object.entries(req.feeds).filter(([, t]) => !isShared(t.data)));
+    send({ type: 'result', id: req.id, outputs, feeds: own, runMs, cpuMs }, [
+      ...transferList(transfer),
+      ...transferList(own),
     ]);
   } catch (err) {
     send({

@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { threadCpuMs } from './thread-cpu.ts';
+import { ortWorkerTids } from '../ort/session.ts';
 
 /**
  * Stages a profile knows, in the order a report lists them. Analyzers add their own (their id);
@@ -40,12 +42,16 @@ export interface ProfileReport {
   readonly cpuPerFrameMs: number;
   /** Known stages, then 'other': CPU no stage claimed (V8's concurrent GC, JIT, libuv, glue). */
   readonly stages: readonly StageRow[];
+  /**
+   * The same CPU by thread, per analysed frame (10 ms ticks, so coarse on short runs): the JS
+   * thread, the ORT workers, the embedded ClickHouse, Node's helpers (GC, JIT, libuv), ffmpeg.
+   */
+  readonly threads: ThreadCpu & { readonly children: number };
 }
 
 /**
  * Where the cores go, in core-ms per analysed frame. Stages are charged where the work is done:
- * JS-thread sections by their wall time (one thread, so wall = core time), ORT runs by the time
- * inside run() in their single-threaded worker, ffmpeg by its process's user+system time. What no
+ * JS-thread sections by the thread's CPU time (schedstat), ORT runs by their worker thread's CPU, ffmpeg by its process's user+system time. What no
  * stage claims is reported as 'other' against the process's own CPU clock, so the table always
  * adds up to what the machine spent.
  */
@@ -58,7 +64,7 @@ export interface Profile {
    * process's CPU (ffmpeg), read when the span starts and at each report.
    */
   watch(stage: string, counterMs: () => number): void;
-  /** Runs `fn` and charges its wall time to `stage` (synchronous JS-thread work only). */
+  /** Runs `fn` and charges the thread's CPU time meanwhile to `stage` (synchronous work only). */
   measure<T>(stage: string, fn: () => T): T;
   /** Counts analysed frames: the denominator of every per-frame number. */
   frames(n?: number): void;
@@ -74,7 +80,7 @@ export function createProfile(): Profile {
   let frames = 0;
   let childMs = 0;
   let cpu0 = process.cpuUsage();
-  let native0 = nativeThreadsCpuMs();
+  let threads0 = threadCpu();
   let wall0 = performance.now();
   const watched: Array<{ stage: string; read: () => number; base: number }> = [];
   let observer: PerformanceObserver | null = new PerformanceObserver((list) => {
@@ -99,11 +105,11 @@ export function createProfile(): Profile {
       watched.push({ stage, read, base: read() });
     },
     measure(stage, fn) {
-      const t0 = performance.now();
+      const t0 = threadCpuMs();
       try {
         return fn();
       } finally {
-        add(stage, performance.now() - t0);
+        add(stage, threadCpuMs() - t0);
       }
     },
     frames(n = 1) {
@@ -114,7 +120,7 @@ export function createProfile(): Profile {
       frames = 0;
       childMs = 0;
       cpu0 = process.cpuUsage();
-      native0 = nativeThreadsCpuMs();
+      threads0 = threadCpu();
       for (const w of watched) w.base = w.read();
       wall0 = performance.now();
     },
@@ -132,7 +138,14 @@ export function createProfile(): Profile {
       const per = (ms: number): number => (frames > 0 ? ms / frames : 0);
       const known = new Set<string>(PROFILE_STAGES);
       // The embedded ClickHouse works on its own named threads: their CPU is the store's.
-      const native = nativeThreadsCpuMs() - native0;
+      const t = threadCpu();
+      const threads: ThreadCpu = {
+        js: t.js - threads0.js,
+        ortWorkers: t.ortWorkers - threads0.ortWorkers,
+        native: t.native - threads0.native,
+        helpers: t.helpers - threads0.helpers,
+      };
+      const native = threads.native;
       if (native > 0) all.set('store', (all.get('store') ?? 0) + native);
       const names = [
         ...PROFILE_STAGES.filter((s) => all.has(s)),
@@ -147,6 +160,13 @@ export function createProfile(): Profile {
         cpuMs,
         cpuPerFrameMs: per(cpuMs),
         stages: rows,
+        threads: {
+          js: per(threads.js),
+          ortWorkers: per(threads.ortWorkers),
+          native: per(threads.native),
+          helpers: per(threads.helpers),
+          children: per(children),
+        },
       };
       function row(stage: string, ms: number): StageRow {
         return { stage, coreMs: ms, perFrameMs: per(ms), share: cpuMs > 0 ? ms / cpuMs : 0 };
@@ -167,7 +187,14 @@ export const NO_PROFILE: Profile = {
   measure: (_stage, fn) => fn(),
   frames: () => undefined,
   reset: () => undefined,
-  report: () => ({ frames: 0, wallMs: 0, cpuMs: 0, cpuPerFrameMs: 0, stages: [] }),
+  report: () => ({
+    frames: 0,
+    wallMs: 0,
+    cpuMs: 0,
+    cpuPerFrameMs: 0,
+    stages: [],
+    threads: { js: 0, ortWorkers: 0, native: 0, helpers: 0, children: 0 },
+  }),
   close: () => undefined,
 };
 
@@ -183,32 +210,49 @@ export function formatProfile(r: ProfileReport): string {
       `${s.stage.padEnd(12)} ${s.perFrameMs.toFixed(2).padStart(13)}   ${(100 * s.share).toFixed(1).padStart(4)} %`,
     );
   }
+  const t = r.threads;
+  lines.push(
+    `by thread (core-ms/frame): js ${t.js.toFixed(2)}, ort workers ${t.ortWorkers.toFixed(2)}, ` +
+      `clickhouse ${t.native.toFixed(2)}, node helpers (gc, jit, libuv) ${t.helpers.toFixed(2)}, ffmpeg ${t.children.toFixed(2)}`,
+  );
   return lines.join('\n') + '\n';
 }
 
 const TICK_MS = 10; // USER_HZ is 100 on every Linux ABI Node supports
 
-/**
- * CPU of this process's threads that are not Node's (named 'node': the JS thread, workers, V8's
- * helpers, the libuv pool): on this runtime those are the embedded ClickHouse's. Linux only; 0
- * elsewhere.
- */
-function nativeThreadsCpuMs(): number {
-  let ms = 0;
+/** CPU (ms) of this process's threads by kind, from /proc (Linux; zeros elsewhere). */
+export interface ThreadCpu {
+  /** The JS thread (tid = pid). */
+  readonly js: number;
+  /** ORT worker threads (their JS and the runs). */
+  readonly ortWorkers: number;
+  /** Threads not named 'node': on this runtime, the embedded ClickHouse's. */
+  readonly native: number;
+  /** Node's other threads: V8's GC and compiler helpers, the libuv pool. */
+  readonly helpers: number;
+}
+
+function threadCpu(): ThreadCpu {
+  const out = { js: 0, ortWorkers: 0, native: 0, helpers: 0 };
+  let tids: string[];
   try {
-    for (const tid of readdirSync('/proc/self/task')) {
-      try {
-        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
-        const close = stat.lastIndexOf(')');
-        if (stat.slice(stat.indexOf('(') + 1, close) === 'node') continue;
-        const f = stat.slice(close + 2).split(' ');
-        ms += (Number(f[11]) + Number(f[12])) * TICK_MS;
-      } catch {
-        // The thread ended between the listing and the read.
-      }
-    }
+    tids = readdirSync('/proc/self/task');
   } catch {
-    return 0;
+    return out;
   }
-  return ms;
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
+      const close = stat.lastIndexOf(')');
+      const f = stat.slice(close + 2).split(' ');
+      const ms = (Number(f[11]) + Number(f[12])) * TICK_MS;
+      if (Number(tid) === process.pid) out.js += ms;
+      else if (stat.slice(stat.indexOf('(') + 1, close) !== 'node') out.native += ms;
+      else if (ortWorkerTids.has(Number(tid))) out.ortWorkers += ms;
+      else out.helpers += ms;
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
 }

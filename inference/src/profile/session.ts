@@ -25,8 +25,8 @@ export function chargedSession(s: ModelSession, profile: Profile, stage: string)
     get closed() {
       return s.closed;
     },
-    async run(feeds) {
-      const r = await s.run(feeds);
+    async run(feeds, opts) {
+      const r = await s.run(feeds, opts);
       profile.add(stage, modelCoreMs(r));
       return r;
     },

@@ -174,6 +174,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       inferMs: r.timings.inferMs / n,
       postMs: r.timings.postMs / n,
       inferCpuMs: (r.timings.inferCpuMs ?? r.timings.inferMs) / n,
+      preCpuMs: (r.timings.preCpuMs ?? r.timings.preMs) / n,
+      postCpuMs: (r.timings.postCpuMs ?? r.timings.postMs) / n,
     };
     items.forEach(({ source, frame, slot }, i) => {
       source.inFlight--;
