@@ -8,7 +8,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { decodeVideo, parseSource, resolveFfmpeg } from '@aima/ingest';
-import { createModelRegistry, createModelSession, type ModelSession, type TensorMap } from '@aima/inference';
+import {
+  createModelRegistry,
+  createModelSession,
+  formatProfile,
+  type ModelSession,
+  type TensorMap,
+} from '@aima/inference';
 import { loadConfig } from '../bin/src/config.ts';
 import { makeSourceId, openRuntime, runAnalysisJob } from '@aima/dashboard';
 
@@ -129,7 +135,9 @@ export async function benchSpine(): Promise<Record<string, unknown>> {
       // Video analyzers only (audio has its own bench): the same work as before analyzers were plugins.
       analyzers: ['detect', 'shots'],
     });
+    runtime.profile.reset();
     const s = await runAnalysisJob(runtime, { source, sourceId: makeSourceId(source), fps: 10 });
+    const profile = runtime.profile.report();
     const c = s.analysisFps;
     console.log(
       `(c) full pipeline decode→preprocess→infer→NMS→track→store (chDB), every frame: ${c.toFixed(1)} fps, ${s.frames} frames, ${s.realtimeFactor.toFixed(2)}x realtime`,
@@ -138,6 +146,11 @@ export async function benchSpine(): Promise<Record<string, unknown>> {
       `    per frame: pre ${(s.timingsMs.pre / s.frames).toFixed(2)} ms, infer ${(s.timingsMs.infer / s.frames).toFixed(2)} ms, post ${(s.timingsMs.post / s.frames).toFixed(2)} ms`,
     );
     console.log(`    (c)/(a) = ${(c / a.fps).toFixed(3)}  (target ≥ 0.9)`);
+    // Where the pipeline's cores went; the bare model's own cost per frame is the floor to read it by.
+    console.log(formatProfile(profile).replace(/^/gm, '    '));
+    console.log(
+      `    floor: the bare model costs ${((1000 * os.availableParallelism()) / a.fps).toFixed(2)} core-ms per frame`,
+    );
     return {
       bareOrtFps: a.fps,
       bareOrtSingleSessionFps: single,
@@ -156,6 +169,8 @@ export async function benchSpine(): Promise<Record<string, unknown>> {
         post: s.timingsMs.post / s.frames,
       },
       tracks: s.tracks.length,
+      profile,
+      bareModelCoreMsPerFrame: (1000 * os.availableParallelism()) / a.fps,
     };
   } finally {
     await rm(dataDir, { recursive: true, force: true });

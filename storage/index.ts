@@ -16,6 +16,8 @@ export type {
 } from './src/types.ts';
 export { createStore } from './src/create-store.ts';
 export { createBatchWriter } from './src/batch-writer.ts';
+export { coalesceInserts, COALESCED_INSERTS } from './src/coalesce.ts';
+export type { CoalesceOptions } from './src/coalesce.ts';
 export { DEFAULT_MERGE_GAP_MS, mergeSegments } from './src/segments.ts';
 export type { SegmentInput } from './src/segments.ts';
 export { STORE_ERROR_CODES, StoreError, isStoreError } from './src/errors.ts';

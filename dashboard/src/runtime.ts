@@ -25,7 +25,7 @@ import {
   createModelSession,
 } from '@aima/inference';
 import { ANALYZERS } from './analyzers/index.ts';
-import { createStore, type Store } from '@aima/storage';
+import { coalesceInserts, createStore, type Store } from '@aima/storage';
 import type { FaceDeps } from './jobs/face-stage.ts';
 import { createPersonsService, type PersonsService, type PersonThresholds } from './persons/service.ts';
 
@@ -153,7 +153,8 @@ export async function openRuntime(opts: RuntimeOptions): Promise<Runtime> {
             }),
           ),
         );
-  const store = opts.store ?? (await openStore(opts));
+  // Every source's writers share one INSERT per table at a time (storage/src/coalesce.ts).
+  const store = coalesceInserts(opts.store ?? (await openStore(opts)));
   const closeStore = (): Promise<void> => (opts.store ? Promise.resolve() : store.close());
   let detector: Detector;
   let faces: FaceDeps | null = null;

@@ -42,11 +42,14 @@ export function createBatchWriter<T>(
 
   function arm(): void {
     if (timer !== null || buf.length === 0) return;
-    // unref: an idle writer must not keep the process alive; close() is what guarantees the flush.
+    // Aligned to the wall clock: writers of many sources flush together, and their inserts merge
+    // (a row still waits at most maxDelayMs). unref: an idle writer must not keep the process
+    // alive; close() is what guarantees the flush.
+    const delay = maxDelayMs > 0 ? maxDelayMs - (Date.now() % maxDelayMs) : 0;
     timer = setTimeout(() => {
       timer = null;
       requestDrain(pushed);
-    }, maxDelayMs).unref();
+    }, delay).unref();
   }
 
   function requestDrain(to: number): void {

@@ -369,7 +369,11 @@ export interface StoreOptions {
 export interface BatchWriterOptions {
   /** Flush when this many rows are buffered (default 5000) ... */
   readonly maxRows?: number;
-  /** ... or this long after the first buffered row (default 500 ms). */
+  /**
+   * ... or at most this long after the first buffered row (default 500 ms): at the next multiple
+   * of it on the wall clock, so every writer of a process with the same delay flushes at the same
+   * moment and a coalescing store (coalesceInserts) makes their inserts one.
+   */
   readonly maxDelayMs?: number;
   /** Hard cap on buffered rows; `push` awaits (backpressure) beyond it, nothing is dropped (default 50000). */
   readonly highWaterMark?: number;
