@@ -49,7 +49,7 @@ type Insert = (rows: readonly unknown[]) => Promise<void>;
 
 /** One method's (or one analyzer table's) queue of calls waiting for their merged INSERT. */
 function createGroup(insert: Insert, opts: Required<CoalesceOptions>): Insert {
-  let waiting: Call[] = [];
+  const waiting: Call[] = [];
   let running = false;
   let timer: NodeJS.Timeout | null = null;
 

@@ -68,7 +68,7 @@ describe('coalesceInserts: one INSERT for many sources, nothing lost', () => {
   it('batch writers of different sources flush on the same clock tick, so their inserts merge', async () => {
     const store = coalesceInserts(observed);
     const ids = [uid('w'), uid('w'), uid('w')];
-    const writers = ids.map((id) =>
+    const writers = ids.map(() =>
       createBatchWriter((rows: DetectionRecord[]) => store.insertDetections(rows), { maxDelayMs: 200 }),
     );
     reached['insertDetections'] = 0;
