@@ -231,9 +231,12 @@ export {
 export {
   AUDIO_ANALYZERS,
   AUDIOSET_CLASSES,
+  createEnergyEnvelope,
   createLoudnessMeter,
+  createMelStream,
   createSoundEventTracker,
   createSpeechHysteresis,
+  createUpsampler2x,
   DEFAULT_TRACKER_OPTIONS,
   loadAudioSetLabels,
   loadVocabulary,

@@ -5,6 +5,7 @@
 // engines re-decode the open buffer at a bounded rate, one decode at a time.
 import type { AnalyzerContext, AnalyzerInstance, AudioInput, ResultBatch } from '../analyzers/contract.ts';
 import { InferenceError } from '../errors.ts';
+import { profileOf } from '../profile/index.ts';
 import { clockAt, createAudioRing, rmsDbfs, splitSpan, SAMPLE_RATE } from './audio-ring.ts';
 import type { AsrConfig } from './config.ts';
 import type { Transcriber, TranscriptLiveData, TranscriptSegmentRow, TranscriptStream } from './types.ts';
@@ -55,6 +56,7 @@ export function createAsrInstance(
 ): AnalyzerInstance {
   const maxMs = Math.min(config.maxUtteranceMs, transcriber?.info.maxUtteranceMs ?? Infinity);
   const ring = createAudioRing(config.bufferMs);
+  const profile = profileOf(ctx);
   const pending: Span[] = [];
   let nextSeg = 1;
   let dead = transcriber === null;
@@ -103,7 +105,12 @@ export function createAsrInstance(
       totals.skippedShort++;
       return;
     }
-    const r = await serial(() => transcriber!.transcribe(audio.samples, 0, ctx.signal));
+    // measure() times the synchronous part of the call: all of an in-process (sherpa) decode,
+    // only the spawn of a pocketsphinx process (whose CPU is its own, not this process's).
+    const r = await serial(() =>
+      profile.measure('asr', () => transcriber!.transcribe(audio.samples, 0, ctx.signal)),
+    );
+    if (r.childCpuMs) profile.addChild('asr', r.childCpuMs);
     totals.transcribedMs += durMs;
     if (r.text.trim() === '') {
       totals.empty++;
@@ -197,9 +204,12 @@ export function createAsrInstance(
     const cut = new AbortController();
     partialCut = cut;
     partialBusy = serial(() =>
-      transcriber!.transcribe(audio.samples, 0, AbortSignal.any([ctx.signal, cut.signal])),
+      profile.measure('asr', () =>
+        transcriber!.transcribe(audio.samples, 0, AbortSignal.any([ctx.signal, cut.signal])),
+      ),
     )
       .then((r) => {
+        if (r.childCpuMs) profile.addChild('asr', r.childCpuMs);
         // A final for this utterance may have landed meanwhile: then the partial is stale.
         if (!dead && !closed && seg === nextSeg) pushPartial(r.text, audio.startTs);
       })
@@ -214,11 +224,13 @@ export function createAsrInstance(
   return {
     async audio(chunk) {
       if (dead || closed) return;
-      ring.push(chunk.ts, chunk.samples);
+      profile.measure('asr', () => ring.push(chunk.ts, chunk.samples));
       await drain(false);
       if (!ctx.live || dead) return;
       try {
-        if (transcriber!.info.streaming && transcriber!.openStream) streamPartial(chunk);
+        // A streaming engine decodes inside accept(), natively on this thread: the analyzer's work.
+        if (transcriber!.info.streaming && transcriber!.openStream)
+          profile.measure('asr', () => streamPartial(chunk));
         else redecodePartial(chunk);
       } catch (err) {
         fail(err);

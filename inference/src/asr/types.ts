@@ -19,6 +19,11 @@ export interface TranscribeResult {
   readonly confidence: number;
   /** In order, times increasing; empty when the engine gives no word times. */
   readonly words: readonly AsrWord[];
+  /**
+   * Core-ms a child process spent decoding (pocketsphinx), which this process's CPU clock does
+   * not see; absent for engines that run in this process.
+   */
+  readonly childCpuMs?: number;
 }
 
 /** A partial hypothesis of a streaming engine while speech goes on. */

@@ -1,11 +1,18 @@
 // The side-effect adapter of the pose analyzer: crops/letterboxes frames into a model session's
 // input, runs it, and decodes with the pure decoders. Input buffers are recycled (the session
 // transfers them to its worker and hands them back), so steady state allocates no pixel buffers.
+//
+// Batching: the exports are batch 1 (MoveNet Lightning's input is [1,192,192,3]; ORT refuses any
+// other batch), so one model call takes one crop. What batching can still do is done here: every
+// crop of a frame is cropped and submitted before the first result is awaited, and all sources
+// share the runtime's one session, whose worker runs whatever is queued back to back (crops of
+// every source in one FIFO). The recycled input buffers are pooled per session, not per source.
 import { letterboxInto } from '../detect/letterbox.ts';
 import { InferenceError } from '../errors.ts';
 import type { ImageInputSpec } from '../models/manifest.ts';
 import type { TensorData } from '../ort/protocol.ts';
 import type { ModelSession } from '../ort/session.ts';
+import { NO_PROFILE, type Profile } from '../profile/profile.ts';
 import { aspectCrop, matchByIou, meanScore, squareCrop, type Box } from './geometry.ts';
 import { decodeMovenet, MOVENET_SIZE } from './movenet.ts';
 import { decodeSimcc, RTMPOSE_INPUT, RTMPOSE_MEAN, RTMPOSE_STD } from './rtmpose.ts';
@@ -35,6 +42,8 @@ export interface PoseEstimatorOptions {
   readonly padding?: number;
   /** YOLO-pose thresholds; its input side is read from the model (640 when dynamic). */
   readonly yolo?: Partial<YoloPoseOptions>;
+  /** Charged with the JS work (cropping, tensors, decoding) as stage 'pose'. */
+  readonly profile?: Profile;
 }
 
 export interface PoseEstimator {
@@ -52,18 +61,24 @@ function fixedSide(session: ModelSession, fallback: number): number {
   return typeof h === 'number' && h > 0 ? h : fallback;
 }
 
+/** Input buffers handed back by a session, shared by every estimator on it (one input shape). */
+const SPARE_PER_SESSION = 16;
+const spares = new WeakMap<ModelSession, TensorData[]>();
+
 export function createPoseEstimator(session: ModelSession, opts: PoseEstimatorOptions): PoseEstimator {
   const inputName = session.inputs[0]?.name ?? 'input';
-  const spare: TensorData[] = [];
+  const profile = opts.profile ?? NO_PROFILE;
+  const pool = spares.get(session) ?? [];
+  spares.set(session, pool);
   let runMs = 0;
   let runs = 0;
-  const take = (make: () => TensorData): TensorData => spare.pop() ?? make();
+  const take = (make: () => TensorData): TensorData => pool.pop() ?? make();
   const run = async (feed: TensorData) => {
     const r = await session.run({ [inputName]: feed });
     runMs += r.runMs;
     runs++;
     const back = r.feeds[inputName];
-    if (back && spare.length < 8) spare.push(back);
+    if (back && pool.length < SPARE_PER_SESSION) pool.push(back);
     return r.outputs;
   };
   const first = (outs: Record<string, TensorData>, name?: string): TensorData => {
@@ -79,11 +94,15 @@ export function createPoseEstimator(session: ModelSession, opts: PoseEstimatorOp
       data: new Uint8Array(MOVENET_SIZE * MOVENET_SIZE * 3),
       dims: [1, MOVENET_SIZE, MOVENET_SIZE, 3],
     }));
-    cropRgbInto(frame, crop, MOVENET_SIZE, MOVENET_SIZE, feed.data as Uint8Array);
-    return run(feed).then((outs) => {
-      const keypoints = decodeMovenet(first(outs).data as Float32Array, crop);
-      return { trackId: p.trackId, box: p.box, keypoints, score: meanScore(keypoints) };
-    });
+    profile.measure('pose', () =>
+      cropRgbInto(frame, crop, MOVENET_SIZE, MOVENET_SIZE, feed.data as Uint8Array),
+    );
+    return run(feed).then((outs) =>
+      profile.measure('pose', () => {
+        const keypoints = decodeMovenet(first(outs).data as Float32Array, crop);
+        return { trackId: p.trackId, box: p.box, keypoints, score: meanScore(keypoints) };
+      }),
+    );
   };
 
   const { width: RW, height: RH } = RTMPOSE_INPUT;
@@ -91,8 +110,10 @@ export function createPoseEstimator(session: ModelSession, opts: PoseEstimatorOp
   const rtmpose = async (frame: FramePixels, p: PersonBox): Promise<EstimatedPose> => {
     const crop = aspectCrop(p.box, RW, RH);
     const feed = take(() => ({ type: 'float32', data: new Float32Array(3 * RW * RH), dims: [1, 3, RH, RW] }));
-    cropRgbInto(frame, crop, RW, RH, rgb);
-    rgbToNchw(rgb, RW, RH, RTMPOSE_MEAN, RTMPOSE_STD, feed.data as Float32Array);
+    profile.measure('pose', () => {
+      cropRgbInto(frame, crop, RW, RH, rgb);
+      rgbToNchw(rgb, RW, RH, RTMPOSE_MEAN, RTMPOSE_STD, feed.data as Float32Array);
+    });
     const outs = await run(feed);
     const x = first(outs, 'simcc_x');
     const y = outs['simcc_y'] ?? Object.values(outs)[1];
@@ -119,10 +140,12 @@ export function createPoseEstimator(session: ModelSession, opts: PoseEstimatorOp
       data: new Float32Array(3 * side * side),
       dims: [1, 3, side, side],
     }));
-    const t = letterboxInto(
-      { width: frame.width, height: frame.height, data: frame.data, bgr: frame.format === 'bgr24' },
-      yoloSpec,
-      feed.data as Float32Array,
+    const t = profile.measure('pose', () =>
+      letterboxInto(
+        { width: frame.width, height: frame.height, data: frame.data, bgr: frame.format === 'bgr24' },
+        yoloSpec,
+        feed.data as Float32Array,
+      ),
     );
     const out = first(await run(feed));
     const found = decodeYoloPose(

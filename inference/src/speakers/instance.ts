@@ -4,6 +4,7 @@
 import type { AnalyzerContext, AnalyzerInstance, AudioInput, ResultBatch } from '../analyzers/contract.ts';
 import { createAudioRing } from '../asr/audio-ring.ts';
 import { InferenceError } from '../errors.ts';
+import { profileOf } from '../profile/index.ts';
 import { createSpeakerBook } from './book.ts';
 import type { Span } from './changes.ts';
 import { createSpeakerClusterer } from './cluster.ts';
@@ -27,9 +28,19 @@ const MAX_PENDING_TURNS = 4096;
 export function createSpeakersInstance(
   ctx: AnalyzerContext,
   config: SpeakersConfig,
-  embedder: SpeakerEmbedder,
+  shared: SpeakerEmbedder,
   offline: OfflineDiarizer | null,
 ): AnalyzerInstance {
+  const profile = profileOf(ctx);
+  // An embedding's synchronous part is this analyzer's JS-thread work: all of a sherpa extractor's
+  // (fbank and model, native, in this thread), our fbank before an ORT run (charged on its own).
+  const embedder: SpeakerEmbedder = {
+    engine: shared.engine,
+    dim: shared.dim,
+    meta: shared.meta,
+    embed: (samples) => profile.measure('speakers', () => shared.embed(samples)),
+    close: () => shared.close(),
+  };
   // Offline runs hold the whole run (bounded by maxOfflineMs) and diarize it at its end.
   const ring = createAudioRing(offline ? config.maxOfflineMs + 60_000 : config.audioBufferMs);
   const book = createSpeakerBook({
@@ -201,7 +212,7 @@ export function createSpeakersInstance(
     ring.clear();
     if (!all) return;
     n.offlineRuns++;
-    const segs = offline.process(all.samples);
+    const segs = profile.measure('speakers', () => offline.process(all.samples));
     const local = new Map<number, Span[]>();
     for (const s of segs) {
       const span = { startTs: all.startTs + s.start * 1000, endTs: all.startTs + s.end * 1000 };

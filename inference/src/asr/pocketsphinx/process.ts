@@ -3,6 +3,7 @@
 // next to decoding. The samples go through a raw s16le temp file: Node's stdio pipes are sockets,
 // which the CLI cannot open as /dev/stdin. Output is bounded; abort kills the process.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,9 +41,29 @@ export function pocketsphinxArgs(infile: string, opts: PocketsphinxProcessOption
   return args;
 }
 
+/** One run's stdout and the CPU the process used (core-ms; 0 where /proc cannot tell). */
+export interface PocketsphinxOutput {
+  readonly stdout: string;
+  readonly cpuMs: number;
+}
+
+const TICK_MS = 10; // USER_HZ is 100 on every Linux ABI
+
+/** User + system CPU of a process from /proc (also readable while it is an unreaped zombie). */
+function procCpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * TICK_MS;
+  } catch {
+    return null;
+  }
+}
+
 /** Runs the CLI over one utterance and returns its stdout. */
 export interface PocketsphinxRunner {
-  run(samples: Float32Array, signal?: AbortSignal): Promise<string>;
+  run(samples: Float32Array, signal?: AbortSignal): Promise<PocketsphinxOutput>;
   /** Kills runs in flight (they reject with INFER_CLOSED). Idempotent. */
   close(): void;
   readonly closed: boolean;
@@ -58,7 +79,7 @@ export function createPocketsphinxRunner(opts: PocketsphinxProcessOptions = {}):
   let dir: Promise<string> | null = null;
   let runs = 0;
 
-  const run = async (samples: Float32Array, signal?: AbortSignal): Promise<string> => {
+  const run = async (samples: Float32Array, signal?: AbortSignal): Promise<PocketsphinxOutput> => {
     if (closed) throw new InferenceError('INFER_CLOSED', 'pocketsphinx runner is closed');
     dir ??= mkdtemp(path.join(os.tmpdir(), 'aima-pocketsphinx-'));
     const file = path.join(await dir, `utt-${runs++}.raw`);
@@ -77,8 +98,8 @@ export function createPocketsphinxRunner(opts: PocketsphinxProcessOptions = {}):
     }
   };
 
-  const runFile = (file: string, signal?: AbortSignal): Promise<string> =>
-    new Promise<string>((resolve, reject) => {
+  const runFile = (file: string, signal?: AbortSignal): Promise<PocketsphinxOutput> =>
+    new Promise<PocketsphinxOutput>((resolve, reject) => {
       if (closed) return reject(new InferenceError('INFER_CLOSED', 'pocketsphinx runner is closed'));
       if (signal?.aborted) return reject(new InferenceError('INFER_CLOSED', 'pocketsphinx run aborted'));
       const child = spawn(binary, pocketsphinxArgs(file, opts), { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -96,7 +117,14 @@ export function createPocketsphinxRunner(opts: PocketsphinxProcessOptions = {}):
       signal?.addEventListener('abort', onAbort, { once: true });
       live.set(child, kill);
 
+      // The CLI prints its result as it exits: the last sample is (nearly) its whole CPU.
+      let cpuMs = 0;
+      const sampleCpu = (): void => {
+        cpuMs = procCpuMs(child.pid) ?? cpuMs;
+      };
+      child.stdout.on('end', sampleCpu);
       child.stdout.on('data', (b: Buffer) => {
+        sampleCpu();
         outBytes += b.length;
         if (outBytes > maxOutput) {
           kill(new InferenceError('MODEL_BAD_OUTPUT', `pocketsphinx printed over ${maxOutput} bytes`));
@@ -129,7 +157,7 @@ export function createPocketsphinxRunner(opts: PocketsphinxProcessOptions = {}):
             ),
           );
         }
-        resolve(Buffer.concat(out).toString('utf8'));
+        resolve({ stdout: Buffer.concat(out).toString('utf8'), cpuMs });
       });
     });
 

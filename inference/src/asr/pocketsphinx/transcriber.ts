@@ -30,7 +30,8 @@ export function createPocketsphinxTranscriber(opts: PocketsphinxTranscriberOptio
     async transcribe(samples, startTs, signal) {
       if (runner.closed) throw new InferenceError('INFER_CLOSED', 'pocketsphinx transcriber is closed');
       if (samples.length === 0) return { text: '', language: 'en', confidence: 0, words: [] };
-      return parsePocketsphinxOutput(await runner.run(samples, signal), startTs);
+      const { stdout, cpuMs } = await runner.run(samples, signal);
+      return { ...parsePocketsphinxOutput(stdout, startTs), childCpuMs: cpuMs };
     },
     close,
     [Symbol.asyncDispose]: close,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AnalyzerDefinition, AnalyzerInstance } from '../../analyzers/contract.ts';
+import { profileOf } from '../../profile/index.ts';
 import { checkAudioChunk } from '../check-input.ts';
 import { createSampleClock, roundTs } from '../clock.ts';
 import { SILENT_LUFS, type LoudnessRow } from '../records.ts';
@@ -34,6 +35,7 @@ export const loudnessAnalyzer: AnalyzerDefinition<LoudnessConfig> = {
   defaultOn: true,
   produces: [{ table: 'loudness', live: 'loudness', lane: 'loudness' }],
   async create(ctx, config): Promise<AnalyzerInstance> {
+    const profile = profileOf(ctx);
     const meter = createLoudnessMeter({ sampleRate: SAMPLE_RATE, ...config });
     const clock = createSampleClock(SAMPLE_RATE);
     let closed = false;
@@ -64,7 +66,7 @@ export const loudnessAnalyzer: AnalyzerDefinition<LoudnessConfig> = {
     };
 
     const endRun = async (): Promise<void> => {
-      await emit(meter.flush());
+      await emit(profile.measure('loudness', () => meter.flush()));
       clock.reset();
     };
 
@@ -73,7 +75,7 @@ export const loudnessAnalyzer: AnalyzerDefinition<LoudnessConfig> = {
         if (closed) return;
         checkAudioChunk('loudness', chunk);
         clock.push(chunk);
-        await emit(meter.push(chunk.samples));
+        await emit(profile.measure('loudness', () => meter.push(chunk.samples)));
       },
       async gap() {
         if (!closed) await endRun();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AnalyzerDefinition, AnalyzerInstance } from '../../analyzers/contract.ts';
 import { InferenceError } from '../../errors.ts';
+import { profileOf } from '../../profile/index.ts';
 import { checkAudioChunk } from '../check-input.ts';
 import { createSampleClock, roundTs } from '../clock.ts';
 import type { AudioEventRow } from '../records.ts';
@@ -86,6 +87,7 @@ export const soundsAnalyzer: AnalyzerDefinition<SoundsConfig> = {
     const hopFrames = config.hopMs / FRAME_MS;
     const minFrames = Math.min(winFrames, 25); // a run shorter than 250 ms is not tagged
 
+    const profile = profileOf(ctx);
     const clock = createSampleClock(16000);
     const mel = createMelStream();
     const energy = createEnergyEnvelope();
@@ -159,14 +161,16 @@ export const soundsAnalyzer: AnalyzerDefinition<SoundsConfig> = {
         modelMs += performance.now() - t0;
         windows += group.length;
         const ems: SoundEmission[] = [];
-        group.forEach((g, i) => {
-          const w: ScoredWindow = {
-            firstFrame: g.firstFrame,
-            frames: g.frames,
-            probs: probs[i] as Float32Array,
-          };
-          ems.push(...tracker.push(w));
-        });
+        profile.measure('sounds', () =>
+          group.forEach((g, i) => {
+            const w: ScoredWindow = {
+              firstFrame: g.firstFrame,
+              frames: g.frames,
+              probs: probs[i] as Float32Array,
+            };
+            ems.push(...tracker.push(w));
+          }),
+        );
         await handle(ems);
       }
     };
@@ -177,14 +181,16 @@ export const soundsAnalyzer: AnalyzerDefinition<SoundsConfig> = {
     };
 
     const endRun = async (): Promise<void> => {
-      mel.flush();
-      energy.flush();
-      const total = mel.frames;
-      // The tail no full window covered gets one last window ending at the end of the run.
-      if (total > lastEnd && total >= minFrames) {
-        const from = Math.max(0, total - winFrames, mel.firstHeld);
-        cut(from, total - from);
-      }
+      profile.measure('sounds', () => {
+        mel.flush();
+        energy.flush();
+        const total = mel.frames;
+        // The tail no full window covered gets one last window ending at the end of the run.
+        if (total > lastEnd && total >= minFrames) {
+          const from = Math.max(0, total - winFrames, mel.firstHeld);
+          cut(from, total - from);
+        }
+      });
       await runPending();
       await handle(tracker.flush());
       clock.reset();
@@ -200,14 +206,18 @@ export const soundsAnalyzer: AnalyzerDefinition<SoundsConfig> = {
         if (closed) return;
         checkAudioChunk('sounds', chunk);
         clock.push(chunk);
-        energy.push(chunk.samples);
-        mel.push(chunk.samples);
-        while (mel.frames >= nextWindow + winFrames) {
-          cut(nextWindow, winFrames);
-          nextWindow += hopFrames;
-        }
-        // Frames before the next window are no longer needed, except by the run's last window.
-        mel.discardBefore(Math.max(0, Math.min(nextWindow, mel.frames - winFrames)));
+        // The front end (×2 upsampling, 32 kHz log-mel, energy envelope) is this analyzer's own
+        // JS work: charged to it, as its model runs are.
+        profile.measure('sounds', () => {
+          energy.push(chunk.samples);
+          mel.push(chunk.samples);
+          while (mel.frames >= nextWindow + winFrames) {
+            cut(nextWindow, winFrames);
+            nextWindow += hopFrames;
+          }
+          // Frames before the next window are no longer needed, except by the run's last window.
+          mel.discardBefore(Math.max(0, Math.min(nextWindow, mel.frames - winFrames)));
+        });
         if (pending.length >= (ctx.live ? 1 : config.batch)) await runPending();
       },
       async gap() {

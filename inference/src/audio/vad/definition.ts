@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AnalyzerDefinition, AnalyzerInstance } from '../../analyzers/contract.ts';
+import { profileOf } from '../../profile/index.ts';
 import { checkAudioChunk } from '../check-input.ts';
 import { createSampleClock, roundTs } from '../clock.ts';
 import type { SpeechSegmentRow } from '../records.ts';
@@ -45,6 +46,7 @@ export const vadAnalyzer: AnalyzerDefinition<VadConfig> = {
   produces: [{ table: 'speech_segments', live: 'speech', lane: 'speech' }],
   async create(ctx, config): Promise<AnalyzerInstance> {
     const silero = createSileroStream(await ctx.session('silero-vad'));
+    const profile = profileOf(ctx);
     const clock = createSampleClock(SAMPLE_RATE);
     const queue = createSampleQueue();
     const opts = { ...config, windowSamples: SILERO_WINDOW, sampleRate: SAMPLE_RATE };
@@ -95,7 +97,9 @@ export const vadAnalyzer: AnalyzerDefinition<VadConfig> = {
         modelMs += performance.now() - t0;
         windows += probs.length;
         const events: SpeechEvent[] = [];
-        for (const p of probs) events.push(...hyst.push(p));
+        profile.measure('vad', () => {
+          for (const p of probs) events.push(...hyst.push(p));
+        });
         await handle(events);
       }
     };
@@ -121,7 +125,7 @@ export const vadAnalyzer: AnalyzerDefinition<VadConfig> = {
         if (closed) return;
         checkAudioChunk('vad', chunk);
         clock.push(chunk);
-        queue.push(chunk.samples);
+        profile.measure('vad', () => queue.push(chunk.samples));
         await drain();
       },
       async gap() {
