@@ -15,6 +15,9 @@ import { benchAudioPipeline } from './audio-pipeline.ts';
 import { benchWorkerHop } from './worker-hop.ts';
 import { benchSafety } from './safety.ts';
 import { benchWebrtcLatency } from './webrtc-latency.ts';
+import { benchDecodeModes } from './decode-modes.ts';
+import { benchAudioFrontends } from './audio-frontends.ts';
+import { benchPoseSources } from './pose-sources.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv.slice(2);
@@ -31,6 +34,11 @@ const suites: Record<string, () => Promise<Record<string, unknown>>> = {
   safety: benchSafety,
   // Issue 12: glass-to-glass WebRTC vs MSE in Chromium and CPU per viewer, about 2.5 minutes.
   webrtc: benchWebrtcLatency,
+  // Issue 13: ffmpeg core-ms per analysed frame per decode mode, and fast-vs-full detection agreement.
+  'decode-modes': benchDecodeModes,
+  // Issue 13: JS cost of the audio front ends per second of audio; pose crops from 1, 2, 4 sources.
+  'audio-frontends': benchAudioFrontends,
+  'pose-sources': benchPoseSources,
   // About 1.5 minutes (AIMA_BENCH_AUDIO_LIVE_SECONDS, default 60, plus set-up).
   'audio-live': benchAudioLive,
   // 15 minutes by default (AIMA_SOAK_MINUTES): run alone with `npm run bench -- soak`.

@@ -3,12 +3,24 @@
 // deliver it), all sharing one runtime and scheduler. A step passes when every source analysed
 // ≥ 99 % of its expected frames, drops stay < 1 %, and p95 latency (ffmpeg handover → results)
 // stays under 1 s. Floor: the bare model's capacity in frames/s, measured in the same run.
+// Two series (AIMA_LOAD_SET=objects|defaults|both, default both): the object pipeline alone
+// (detect, shots; faces off), and the runtime's default analyzer set as `aima serve` would run it
+// (config defaults: faces on, ...). Each step keeps runtime.profile.report() for its measuring
+// window (the profile is reset when the window opens): where the cores went, per stage.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSourceManager, openRuntime, type SourceManager, type SourceView } from '@aima/dashboard';
-import { createModelSession, type TensorMap } from '@aima/inference';
+import {
+  createSourceManager,
+  openRuntime,
+  type Runtime,
+  type SourceManager,
+  type SourceView,
+} from '@aima/dashboard';
+import { createModelSession, type ProfileReport, type TensorMap } from '@aima/inference';
+import { isDecodeMode } from '@aima/ingest';
+import { loadConfig } from '../bin/src/config.ts';
 import { pct } from './report.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -18,6 +30,19 @@ const VTEST = path.join(process.env.AIMA_MEDIA_DIR ?? path.join(shared, 'media')
 const STEP_SECONDS = Number(process.env.AIMA_LOAD_STEP_SECONDS ?? 20);
 const STEPS = (process.env.AIMA_LOAD_STEPS ?? '4,8,12,16,20,24,28,32').split(',').map(Number);
 const FPS = 2;
+type LoadSet = 'objects' | 'defaults';
+const SET_ENV = process.env.AIMA_LOAD_SET ?? 'both';
+if (!['objects', 'defaults', 'both'].includes(SET_ENV)) {
+  throw new RangeError(`AIMA_LOAD_SET must be objects, defaults or both (got '${SET_ENV}')`);
+}
+// AIMA_LOAD_DECODE=full|fast|keyframes forces a decode mode (default: the sources' own default,
+// 'fast' for these 2 fps sources of a 10 fps clip read at its real rate).
+const DECODE_ENV = process.env.AIMA_LOAD_DECODE;
+if (DECODE_ENV !== undefined && !isDecodeMode(DECODE_ENV)) {
+  throw new RangeError(`AIMA_LOAD_DECODE must be full, fast or keyframes (got '${DECODE_ENV}')`);
+}
+const DECODE = DECODE_ENV !== undefined ? { decode: DECODE_ENV } : {};
+const SETS: readonly LoadSet[] = SET_ENV === 'both' ? ['objects', 'defaults'] : [SET_ENV as LoadSet];
 
 /** Bare model capacity: 2 single-thread instances fed back to back, frames per second. */
 async function modelCapacity(modelPath: string): Promise<number> {
@@ -44,11 +69,13 @@ interface Step {
   latencyP50Ms: number;
   latencyP95Ms: number;
   ok: boolean;
+  /** Where the cores went during the measuring window (core-ms per stage). */
+  profile: ProfileReport;
 }
 
-async function runStep(manager: SourceManager, n: number, step: number): Promise<Step> {
+async function runStep(manager: SourceManager, runtime: Runtime, n: number, step: number): Promise<Step> {
   const ids = Array.from({ length: n }, (_, i) => `load-${step}-${i}`);
-  for (const id of ids) await manager.add({ input: VTEST, fps: FPS, realtime: true, id });
+  for (const id of ids) await manager.add({ input: VTEST, fps: FPS, realtime: true, id, ...DECODE });
   // Rates are measured after ffmpeg start-up and model warm-up, over a fixed window.
   await new Promise((r) => setTimeout(r, 4000));
   // One list() per sample: a query per source would itself load the machine being measured.
@@ -62,6 +89,7 @@ async function runStep(manager: SourceManager, n: number, step: number): Promise
     }));
   };
   const c0 = await counts();
+  runtime.profile.reset();
   const t0 = Date.now();
   const latencies: number[] = [];
   while (Date.now() - t0 < STEP_SECONDS * 1000) {
@@ -73,6 +101,7 @@ async function runStep(manager: SourceManager, n: number, step: number): Promise
     }
   }
   const c1 = await counts();
+  const profile = runtime.profile.report();
   const elapsed = (Date.now() - t0) / 1000;
   for (const id of ids) await manager.remove(id);
   const expected = elapsed * FPS;
@@ -90,36 +119,59 @@ async function runStep(manager: SourceManager, n: number, step: number): Promise
     latencyP50Ms: pct(latencies, 50),
     latencyP95Ms: pct(latencies, 95),
     ok: minAnalysedRatio >= 0.95 && dropPct < 1 && pct(latencies, 95) < 1000,
+    profile,
   };
   console.log(
     `  ${String(n).padStart(3)} sources: slowest source analysed ${(100 * minAnalysedRatio).toFixed(1)} % of ${expected.toFixed(0)} frames, ` +
       `drops ${dropPct.toFixed(2)} %, latency p50 ${res.latencyP50Ms.toFixed(0)} ms p95 ${res.latencyP95Ms.toFixed(0)} ms → ${res.ok ? 'on time' : 'BEHIND'}`,
   );
+  console.log(`      profile: ${profileLine(profile)}`);
   return res;
 }
 
-export async function benchSourcesLoad(): Promise<Record<string, unknown>> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'aima-bench-load-'));
-  const runtime = await openRuntime({
-    dataDir,
-    modelsDir,
-    executionProvider: 'cpu',
-    offline: true,
-    modelId: 'yolox-nano',
-    // The object pipeline alone, comparable with earlier runs: faces have their own bench (faces).
-    faces: { enabled: false },
-    // Video analyzers only (audio has its own bench): the same work as before analyzers were plugins.
-    analyzers: ['detect', 'shots'],
+/** The biggest stages, core-ms per analysed frame. */
+function profileLine(p: ProfileReport): string {
+  const stages = [...p.stages]
+    .sort((a, b) => b.coreMs - a.coreMs)
+    .slice(0, 8)
+    .map((r) => `${r.stage} ${r.perFrameMs.toFixed(1)}`);
+  return `${p.cpuPerFrameMs.toFixed(1)} core-ms/frame over ${p.frames} frames (${stages.join(', ')})`;
+}
+
+async function openSet(set: LoadSet, dataDir: string): Promise<Runtime> {
+  if (set === 'objects') {
+    return openRuntime({
+      dataDir,
+      modelsDir,
+      executionProvider: 'cpu',
+      offline: true,
+      modelId: 'yolox-nano',
+      // The object pipeline alone, comparable with earlier runs: faces have their own bench (faces).
+      faces: { enabled: false },
+      // Video analyzers only (audio has its own bench): the same work as before analyzers were plugins.
+      analyzers: ['detect', 'shots'],
+    });
+  }
+  // What `aima serve` runs when nobody chooses: the config's defaults (faces on, ...).
+  const config = loadConfig({
+    ...process.env,
+    AIMA_DATA_DIR: dataDir,
+    AIMA_MODELS_DIR: modelsDir,
+    AIMA_EP: 'cpu',
   });
-  const capacity = await modelCapacity(path.join(modelsDir, 'detector/yolox_nano.onnx'));
-  console.log(
-    `floor: bare model capacity ${capacity.toFixed(1)} frames/s → at most ${Math.floor(capacity / FPS)} sources at ${FPS} fps`,
-  );
+  return openRuntime({ ...config, modelId: 'yolox-nano', offline: true });
+}
+
+async function runSeries(set: LoadSet, capacity: number): Promise<Record<string, unknown>> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'aima-bench-load-'));
+  const runtime = await openSet(set, dataDir);
+  const analyzers = runtime.analyzers.select(runtime.defaultAnalyzers).map((a) => a.id);
+  console.log(`series '${set}': analyzers ${analyzers.join(', ')}`);
   const manager = createSourceManager({ runtime, dataDir, maxConcurrent: 64 });
   const steps: Step[] = [];
   try {
     for (const [i, n] of STEPS.entries()) {
-      const s = await runStep(manager, n, i);
+      const s = await runStep(manager, runtime, n, i);
       steps.push(s);
       if (!s.ok) break;
     }
@@ -129,8 +181,28 @@ export async function benchSourcesLoad(): Promise<Record<string, unknown>> {
     await rm(dataDir, { recursive: true, force: true });
   }
   const max = Math.max(0, ...steps.filter((s) => s.ok).map((s) => s.sources));
+  const target = set === 'objects' ? 24 : 12;
   console.log(
-    `max sources sustained at ${FPS} fps: ${max} (target ≥ 24); ${(max * FPS).toFixed(0)} frames/s = ${((max * FPS) / capacity).toFixed(2)} of the bare model capacity`,
+    `'${set}': max sources sustained at ${FPS} fps: ${max} (target ≥ ${target}); ${(max * FPS).toFixed(0)} frames/s = ${((max * FPS) / capacity).toFixed(2)} of the bare model capacity`,
   );
-  return { fps: FPS, stepSeconds: STEP_SECONDS, modelCapacityFps: capacity, maxSources: max, steps };
+  return { analyzers, maxSources: max, target, steps };
+}
+
+export async function benchSourcesLoad(): Promise<Record<string, unknown>> {
+  const capacity = await modelCapacity(path.join(modelsDir, 'detector/yolox_nano.onnx'));
+  console.log(
+    `floor: bare model capacity ${capacity.toFixed(1)} frames/s → at most ${Math.floor(capacity / FPS)} sources at ${FPS} fps`,
+  );
+  const series: Record<string, unknown> = {};
+  for (const set of SETS) series[set] = await runSeries(set, capacity);
+  const objects = series.objects as { maxSources: number; steps: Step[] } | undefined;
+  return {
+    fps: FPS,
+    decode: DECODE_ENV ?? 'default',
+    stepSeconds: STEP_SECONDS,
+    modelCapacityFps: capacity,
+    // The first series' figures at the top level too, as earlier results had them.
+    ...(objects ? { maxSources: objects.maxSources, steps: objects.steps } : {}),
+    series,
+  };
 }

@@ -10,6 +10,7 @@ export type {
   AudioChunk,
   OverflowPolicy,
   DecodeVideoOptions,
+  DecodeMode,
   DecodeAudioOptions,
   DecodeStats,
   DecodeStream,
@@ -26,6 +27,7 @@ export { probe } from './src/probe.ts';
 export { snapshot } from './src/snapshot.ts';
 export type { Snapshot, SnapshotOptions } from './src/snapshot.ts';
 export { decodeVideo } from './src/decode-video.ts';
+export { DECODE_MODES, isDecodeMode, resolveDecodeMode } from './src/decode-mode.ts';
 export { decodeAudio } from './src/decode-audio.ts';
 export { AUDIO_SAMPLE_RATE } from './src/ffmpeg/args.ts';
 export { decodeImages, listImages, isImageFile, IMAGE_EXTENSIONS } from './src/images.ts';

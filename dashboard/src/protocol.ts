@@ -60,6 +60,12 @@ export const AddSourceBody = z
     fps: z.number().positive().max(30).default(5),
     /** Read a file at its native rate, as if it were live. */
     realtime: z.boolean().default(false),
+    /**
+     * How much of the video to decode: 'full' (every frame), 'fast' (cheaper, same timestamps),
+     * 'keyframes' (keyframes only: the analysed rate becomes the stream's keyframe rate, at most
+     * fps). Omitted: 'fast' for live or real-time sources analysed at half their rate or less.
+     */
+    decode: z.enum(['full', 'fast', 'keyframes']).optional(),
     /** Share of the model when sources compete for it (weight, default 1: 3 gets 3x the frames of 1). */
     priority: z.number().min(0.01).max(100).default(1),
     /** Optional id (letters, digits, . _ -); generated when omitted. */

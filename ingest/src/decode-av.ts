@@ -22,7 +22,7 @@ import type { AudioChunk, DecodeStream, DecodeVideoOptions, Frame, MediaInfo, So
 
 export interface DecodeAvOptions extends Pick<
   DecodeVideoOptions,
-  'fps' | 'maxWidth' | 'maxHeight' | 'pixelFormat' | 'threads' | 'signal'
+  'fps' | 'maxWidth' | 'maxHeight' | 'pixelFormat' | 'threads' | 'decode' | 'signal'
 > {
   /** Audio as well (16 kHz mono chunks of `chunkSamples`, default 8000). */
   readonly audio?: { readonly chunkSamples?: number };
@@ -84,7 +84,8 @@ export async function decodeAv(src: SourceRef, opts: DecodeAvOptions = {}): Prom
     ...(withAudio && info.audio ? { audio: { streamIndex: info.audio.index } } : {}),
     // A finite source (a file played as if live) keeps its own clock, as decodeVideo does.
     copyTimestamps: !live,
-    ...(opts.threads ? { threads: opts.threads } : {}),
+    // The decode mode's threads and skips (an audio-only run keeps the threads asked for).
+    ...(plan ? { threads: plan.decoder.threads, skip: plan.decoder.skip } : { threads: opts.threads }),
   });
   const onStderrLine = (line: string): void => {
     pts.onLine(line);
@@ -112,7 +113,7 @@ export async function decodeAv(src: SourceRef, opts: DecodeAvOptions = {}): Prom
   const video = plan
     ? createDecodeStream(
         frameTrack({
-          ...trackCommon(src, info, proc, live, buffering, { toleranceMs: Math.max(1000, 5 * plan.frameMs) }),
+          ...trackCommon(src, info, proc, live, buffering, { toleranceMs: plan.toleranceMs }),
           size: plan.size,
           format: plan.format,
           frameMs: plan.frameMs,

@@ -1,4 +1,6 @@
 import { createDecodeStream } from './decode-stream.ts';
+import { decoderPlan, isDecodeMode, resolveDecodeMode } from './decode-mode.ts';
+import type { DecoderPlan } from './decode-mode.ts';
 import { IngestError } from './errors.ts';
 import { abortedError, failureError } from './failure.ts';
 import { fitSize, videoArgs } from './ffmpeg/args.ts';
@@ -45,14 +47,15 @@ export async function decodeVideo(
     // Files: the container's own timestamps, so frames share decodeAudio's clock (see args.ts).
     copyTimestamps: !live,
     ...(opts.realtime ? { realtime: true } : {}),
-    ...(opts.threads ? { threads: opts.threads } : {}),
+    ...(plan.decoder.threads ? { threads: plan.decoder.threads } : {}),
+    skip: plan.decoder.skip,
   });
   const proc = await launch(src, ffmpeg, args, opts.signal, (line) => pts.onLine(line), 'decode');
   void proc.stderrDone.then(() => pts.end());
 
   return createDecodeStream(
     frameTrack({
-      ...trackCommon(src, info, proc, live, opts, { toleranceMs: Math.max(1000, 5 * plan.frameMs) }),
+      ...trackCommon(src, info, proc, live, opts, { toleranceMs: plan.toleranceMs }),
       size: plan.size,
       format: plan.format,
       frameMs: plan.frameMs,
@@ -75,12 +78,21 @@ export function checkVideoOptions(opts: DecodeVideoOptions): void {
   if (opts.fps !== undefined && !(opts.fps > 0 && opts.fps <= 1000)) {
     throw new RangeError('fps must be in (0, 1000]');
   }
+  if (opts.decode !== undefined && !isDecodeMode(opts.decode)) {
+    throw new RangeError(`decode must be 'full', 'fast' or 'keyframes'`);
+  }
 }
+
+const KEYFRAME_END_TOLERANCE_MS = 10_000;
 
 export interface VideoPlan {
   readonly size: Size;
   readonly format: PixelFormat;
   readonly frameMs: number;
+  /** How far before the expected end a file's last frame may be and still count as complete. */
+  readonly toleranceMs: number;
+  /** The resolved decode mode and what the decoder is told. */
+  readonly decoder: DecoderPlan;
   /** For -copyts runs: the showinfo PTS that is ptsMs 0 (the container's start, less the shift). */
   readonly originMs: number;
   readonly output: VideoOutputOptions;
@@ -107,10 +119,18 @@ export function planVideo(
   const size = fitSize(video, opts.maxWidth, opts.maxHeight);
   const format: PixelFormat = opts.pixelFormat ?? 'rgb24';
   const shiftMs = copyTimestamps ? (probed.videoStartMs ?? 0) : 0;
+  // Live sources are decoded without -copyts; files played as if live (-re) are paced too.
+  const modeCtx = { paced: !copyTimestamps || opts.realtime === true, fps: opts.fps, sourceFps: video.fps };
+  const decoder = decoderPlan(resolveDecodeMode(opts.decode, modeCtx), modeCtx, opts.threads);
+  const keyframes = decoder.mode === 'keyframes';
+  const frameMs = 1000 / (opts.fps ?? video.fps ?? 25);
   return {
     size,
     format,
-    frameMs: 1000 / (opts.fps ?? video.fps ?? 25),
+    frameMs,
+    // A file's last keyframe can be a whole GOP (often 2-10 s) before its end.
+    toleranceMs: keyframes ? Math.max(KEYFRAME_END_TOLERANCE_MS, 5 * frameMs) : Math.max(1000, 5 * frameMs),
+    decoder,
     originMs: probed.startMs - shiftMs,
     output: {
       streamIndex: video.index,
@@ -119,6 +139,7 @@ export function planVideo(
       ...(opts.fps !== undefined ? { fps: opts.fps } : {}),
       ...(opts.durationMs !== undefined ? { durationMs: opts.durationMs } : {}),
       ...(shiftMs !== 0 ? { shiftMs } : {}),
+      ...(keyframes ? { keyframes: true } : {}),
     },
   };
 }

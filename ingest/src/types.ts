@@ -87,7 +87,22 @@ export interface AudioChunk {
  */
 export type OverflowPolicy = 'block' | 'drop-oldest';
 
+/**
+ * How much of the video stream ffmpeg decodes (see decode-mode.ts):
+ * - 'full': every frame, exactly;
+ * - 'fast': cheap but correct for an analysed rate well below the source's: one decoder thread,
+ *   non-reference frames not deblocked (or not decoded at all when the rate is far below). Frames
+ *   keep the timestamps 'full' gives; pixels may differ slightly;
+ * - 'keyframes': keyframes only. The analysed rate becomes the keyframe (GOP) rate, at most `fps`;
+ *   `ptsMs` is each keyframe's own PTS. Cheapest by far; fine for slow scenes and presence checks.
+ * Default: 'fast' for live (and real-time paced) sources analysed at half their frame rate or
+ * less, 'full' otherwise.
+ */
+export type DecodeMode = 'full' | 'fast' | 'keyframes';
+
 export interface DecodeVideoOptions {
+  /** How much of the stream to decode (default: see DecodeMode). */
+  readonly decode?: DecodeMode;
   /** Analysis frame rate; omitted = every source frame. */
   readonly fps?: number;
   /** Scale so the frame fits inside maxWidth x maxHeight, keeping aspect ratio (never upscales). */

@@ -11,7 +11,7 @@ import type {
 } from '@aima/storage';
 import { loadConfig, parseFlags } from '../config.ts';
 import { CliError } from '../errors.ts';
-import { createSourceGuard } from '@aima/ingest';
+import { createSourceGuard, DECODE_MODES } from '@aima/ingest';
 import { ANALYZERS, makeSourceId, openRuntime, runAnalysisJob, type AnalysisSummary } from '@aima/dashboard';
 import { iso, mediaTime, toCsv, toTable, writeOutput } from '../output.ts';
 import { createProgress } from '../progress.ts';
@@ -20,12 +20,15 @@ import type { CommandContext } from './context.ts';
 export const analyzeUsage = `usage: aima analyze <file|folder|url> [--fps N] [--duration S] [--classes a,b] [--threshold X]
                     [--class-threshold person=0.5,car=0.6] [--model ID|file.onnx [--decoder yolov8|yolox] [--labels FILE]]
                     [--window MS] [--stride MS] [--id SOURCE_ID] [--retries 2] [--no-faces] [--no-shots]
+                    [--decode full|fast|keyframes]
                     [--analyzers detect,faces,shots,vad,loudness,sounds,asr,speakers,speech-rate]
                     [--out report.json|report.csv] [--json] [--profile]   (a folder: each image is one moment)`;
 
 const flagsSchema = z.object({
   fps: z.coerce.number().positive().max(120).default(5),
   duration: z.coerce.number().positive().optional(),
+  // How much video to decode (default: 'fast' for live sources far below their rate, else 'full').
+  decode: z.enum(DECODE_MODES).optional(),
   classes: z.string().optional(),
   threshold: z.coerce.number().min(0).max(1).optional(),
   model: z.string().default(DEFAULT_DETECTOR_ID),
@@ -76,6 +79,7 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
     options: {
       fps: { type: 'string' },
       duration: { type: 'string' },
+      decode: { type: 'string' },
       classes: { type: 'string' },
       threshold: { type: 'string' },
       model: { type: 'string' },
@@ -140,6 +144,7 @@ export async function analyzeCommand(argv: string[], ctx: CommandContext): Promi
       sourceId: flags.id ?? makeSourceId(source),
       fps: flags.fps,
       durationMs: flags.duration !== undefined ? flags.duration * 1000 : undefined,
+      ...(flags.decode ? { decode: flags.decode } : {}),
       window: { lengthMs: flags.window, strideMs: flags.stride ?? flags.window },
       // A one-shot run gives up on a URL that keeps failing; `aima serve` retries live sources forever.
       maxAttempts: flags.retries + 1,

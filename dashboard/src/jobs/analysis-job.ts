@@ -229,6 +229,7 @@ export async function runAnalysisJob(deps: JobRuntime, opts: AnalysisJobOptions)
         maxHeight: decodeSize || input.height,
         durationMs: opts.durationMs,
         realtime: opts.realtime,
+        ...(opts.decode ? { decode: opts.decode } : {}),
         epochMs,
         sourceId,
         signal: opts.signal,

@@ -4,6 +4,7 @@ import {
   openLiveSource,
   startRecorder,
   type AudioChunk,
+  type DecodeMode,
   type Frame,
   type LiveErrorInfo,
   type LiveGap,
@@ -46,6 +47,8 @@ export interface FrameSourceOptions {
   readonly maxHeight: number;
   readonly durationMs?: number;
   readonly realtime?: boolean;
+  /** How much of the video to decode (default: ingest's, by source and rate; see DecodeMode). */
+  readonly decode?: DecodeMode;
   readonly epochMs: number;
   readonly sourceId: string;
   readonly signal?: AbortSignal;
@@ -88,6 +91,7 @@ export async function openFrameSource(src: SourceRef, o: FrameSourceOptions): Pr
       realtime: o.realtime,
       // Paced files decode at real time: one thread keeps up and leaves the cores to the model.
       ...(o.realtime ? { threads: 1 } : {}),
+      ...(o.decode ? { decode: o.decode } : {}),
       epochMs: o.epochMs,
       signal: o.signal,
     });
@@ -112,6 +116,7 @@ export async function openFrameSource(src: SourceRef, o: FrameSourceOptions): Pr
     maxHeight: o.maxHeight,
     signal: o.signal,
     threads: 1,
+    ...(o.decode ? { decode: o.decode } : {}),
     ...(o.maxAttempts === undefined ? {} : { maxAttempts: o.maxAttempts }),
     ...(o.live?.audioChunkSamples ? { audio: { chunkSamples: o.live.audioChunkSamples } } : {}),
   });

@@ -1,5 +1,5 @@
 import type { AnalysisEvent, AnalyzerFailure, LiveResult, TrackerOptions } from '@aima/inference';
-import type { Frame, LiveStateChange, SourceRef } from '@aima/ingest';
+import type { DecodeMode, Frame, LiveStateChange, SourceRef } from '@aima/ingest';
 import type { TrackRecord } from '@aima/storage';
 import type { LiveFace } from '../protocol.ts';
 
@@ -51,6 +51,8 @@ export interface AnalysisJobOptions extends JobHooks {
   readonly durationMs?: number;
   /** Read files at their native rate, as if live. */
   readonly realtime?: boolean;
+  /** How much of the video to decode (default: 'fast' for paced sources far below their rate; see DecodeMode). */
+  readonly decode?: DecodeMode;
   readonly window?: { readonly lengthMs?: number; readonly strideMs?: number };
   readonly tracker?: TrackerOptions;
   readonly signal?: AbortSignal;

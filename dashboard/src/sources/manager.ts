@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { parseSource, type SourceRef } from '@aima/ingest';
+import { parseSource, type DecodeMode, type SourceRef } from '@aima/ingest';
 import type { AnalysisEvent } from '@aima/inference';
 import { applyRetention } from '@aima/storage';
 import { DashboardError } from '../errors.ts';
@@ -49,6 +49,7 @@ interface Entry {
   readonly source: SourceRef;
   readonly fps: number;
   readonly realtime: boolean;
+  readonly decode: DecodeMode | undefined;
   readonly priority: number;
   readonly analyzers: readonly string[] | null;
   readonly jobId: string;
@@ -234,15 +235,18 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
   // A preview (encoded here, or by a remote worker) becomes the live frame message.
   const onPreview = (e: Entry, p: RemotePreview): void => {
     if (e.listeners.size === 0) return;
-    deliver(e, {
-      type: 'frame',
-      sourceId: e.id,
-      ...p,
-      sentAt: performance.timeOrigin + performance.now(),
-      detections: [...p.detections],
-      faces: [...p.faces],
-      skipped: 0,
-    });
+    // Serialising and sending to every viewer happens inside deliver: the WebSocket stage.
+    opts.runtime.profile.measure('ws', () =>
+      deliver(e, {
+        type: 'frame',
+        sourceId: e.id,
+        ...p,
+        sentAt: performance.timeOrigin + performance.now(),
+        detections: [...p.detections],
+        faces: [...p.faces],
+        skipped: 0,
+      }),
+    );
   };
 
   const start = (e: Entry): void => {
@@ -256,10 +260,17 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
       sourceId: e.id,
       fps: e.fps,
       realtime: e.realtime,
+      ...(e.decode ? { decode: e.decode } : {}),
       priority: e.priority,
       analyzers: e.analyzers,
       signal: e.controller.signal,
-      meta: { realtime: e.realtime, priority: e.priority, requested: e.analyzers, resumes: e.resumes },
+      meta: {
+        realtime: e.realtime,
+        ...(e.decode ? { decode: e.decode } : {}),
+        priority: e.priority,
+        requested: e.analyzers,
+        resumes: e.resumes,
+      },
       onProgress: (p) => {
         e.progress = p;
         if (Date.now() - e.lastChangeAt >= STATS_EVERY_MS) changed(e);
@@ -341,7 +352,7 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
     let resolveDone = (): void => undefined;
     const done = new Promise<void>((r) => (resolveDone = r));
     const e: Entry = {
-      id, source, fps: req.fps, realtime: req.realtime, priority: req.priority ?? 1, analyzers: req.analyzers ?? null, jobId: req.jobId ?? '', placement: req.placement ?? { kind: 'any' }, resumes, status: 'pending', controller: new AbortController(),
+      id, source, fps: req.fps, realtime: req.realtime, decode: req.decode, priority: req.priority ?? 1, analyzers: req.analyzers ?? null, jobId: req.jobId ?? '', placement: req.placement ?? { kind: 'any' }, resumes, status: 'pending', controller: new AbortController(),
       progress: { frames: 0, mediaMs: 0, totalMs: null, dropped: 0, buffered: 0 },
       recent: [], latencies: [], clockOffsets: [], listeners: new Set(), counts: {}, trackIds: {}, encoding: false, watchers: new Set(), lastChangeAt: 0,
       connection: source.live ? { state: 'connecting', reconnects: 0 } : null,
@@ -363,6 +374,7 @@ export function createSourceManager(opts: SourceManagerOptions): SourceManager {
       meta: JSON.stringify({
         fps: req.fps,
         realtime: req.realtime,
+        ...(req.decode ? { decode: req.decode } : {}),
         priority: e.priority,
         requested: e.analyzers,
         resumes,

@@ -1,3 +1,4 @@
+import { isDecodeMode } from '@aima/ingest';
 import type { SourceRecord } from '@aima/storage';
 import type { AddSourceRequest } from './types.ts';
 
@@ -17,6 +18,7 @@ export type ResumePlan =
 interface StoredMeta {
   readonly fps?: unknown;
   readonly realtime?: unknown;
+  readonly decode?: unknown;
   readonly priority?: unknown;
   readonly requested?: unknown;
   readonly resumes?: unknown;
@@ -74,6 +76,7 @@ export function resumePlan(rec: SourceRecord, secretInput: string | null): Resum
     request: {
       fps: typeof meta.fps === 'number' && meta.fps > 0 ? meta.fps : 2,
       realtime: meta.realtime === true,
+      ...(isDecodeMode(meta.decode) ? { decode: meta.decode } : {}),
       ...(typeof meta.priority === 'number' ? { priority: meta.priority } : {}),
       ...(requested && requested.length > 0 ? { analyzers: requested } : {}),
     },

@@ -1,5 +1,5 @@
 import type { Placement } from './executor.ts';
-import type { SourceRef } from '@aima/ingest';
+import type { DecodeMode, SourceRef } from '@aima/ingest';
 import type { ServerMessage, SourceView } from '../protocol.ts';
 
 export interface AddSourceRequest {
@@ -7,6 +7,8 @@ export interface AddSourceRequest {
   readonly input: string;
   readonly fps: number;
   readonly realtime: boolean;
+  /** How much of the video to decode (default: see DecodeMode). */
+  readonly decode?: DecodeMode;
   /** Scheduler weight under overload (default 1). */
   readonly priority?: number;
   readonly id?: string;

@@ -144,8 +144,10 @@ export function createProfile(): Profile {
         ortWorkers: t.ortWorkers - threads0.ortWorkers,
         native: t.native - threads0.native,
         helpers: t.helpers - threads0.helpers,
+        previews: t.previews - threads0.previews,
       };
       const native = threads.native;
+      if (threads.previews > 0) all.set('ws', (all.get('ws') ?? 0) + threads.previews);
       if (native > 0) all.set('store', (all.get('store') ?? 0) + native);
       const names = [
         ...PROFILE_STAGES.filter((s) => all.has(s)),
@@ -165,6 +167,7 @@ export function createProfile(): Profile {
           ortWorkers: per(threads.ortWorkers),
           native: per(threads.native),
           helpers: per(threads.helpers),
+          previews: per(threads.previews),
           children: per(children),
         },
       };
@@ -193,7 +196,7 @@ export const NO_PROFILE: Profile = {
     cpuMs: 0,
     cpuPerFrameMs: 0,
     stages: [],
-    threads: { js: 0, ortWorkers: 0, native: 0, helpers: 0, children: 0 },
+    threads: { js: 0, ortWorkers: 0, native: 0, helpers: 0, previews: 0, children: 0 },
   }),
   close: () => undefined,
 };
@@ -213,7 +216,8 @@ export function formatProfile(r: ProfileReport): string {
   const t = r.threads;
   lines.push(
     `by thread (core-ms/frame): js ${t.js.toFixed(2)}, ort workers ${t.ortWorkers.toFixed(2)}, ` +
-      `clickhouse ${t.native.toFixed(2)}, node helpers (gc, jit, libuv) ${t.helpers.toFixed(2)}, ffmpeg ${t.children.toFixed(2)}`,
+      `clickhouse ${t.native.toFixed(2)}, node helpers (gc, jit, libuv) ${t.helpers.toFixed(2)}, ` +
+      `previews (libvips) ${t.previews.toFixed(2)}, ffmpeg ${t.children.toFixed(2)}`,
   );
   return lines.join('\n') + '\n';
 }
@@ -230,10 +234,12 @@ export interface ThreadCpu {
   readonly native: number;
   /** Node's other threads: V8's GC and compiler helpers, the libuv pool. */
   readonly helpers: number;
+  /** libvips' workers (sharp): the live previews' JPEGs, charged to 'ws'. */
+  readonly previews: number;
 }
 
 function threadCpu(): ThreadCpu {
-  const out = { js: 0, ortWorkers: 0, native: 0, helpers: 0 };
+  const out = { js: 0, ortWorkers: 0, native: 0, helpers: 0, previews: 0 };
   let tids: string[];
   try {
     tids = readdirSync('/proc/self/task');
@@ -246,8 +252,10 @@ function threadCpu(): ThreadCpu {
       const close = stat.lastIndexOf(')');
       const f = stat.slice(close + 2).split(' ');
       const ms = (Number(f[11]) + Number(f[12])) * TICK_MS;
+      const name = stat.slice(stat.indexOf('(') + 1, close);
       if (Number(tid) === process.pid) out.js += ms;
-      else if (stat.slice(stat.indexOf('(') + 1, close) !== 'node') out.native += ms;
+      else if (name.startsWith('libvips')) out.previews += ms;
+      else if (name !== 'node') out.native += ms;
       else if (ortWorkerTids.has(Number(tid))) out.ortWorkers += ms;
       else out.helpers += ms;
     } catch {

@@ -115,18 +115,36 @@ function evenWithin(value: number): number {
  * `shiftMs` (files, decoded with -copyts) moves the video's first PTS to 0 before `fps`, whose
  * output grid is anchored at PTS 0: the kept frames then start with the first frame, as they
  * would without -copyts, instead of on a grid anchored wherever the container's clock began.
+ * `keyframes` (the decoder only outputs keyframes): no `fps` grid, which would repeat each keyframe
+ * to fill its slots; `fps` is then a cap (`select`), and showinfo reports each keyframe's own PTS.
  */
-export function videoFilter(size: Size, fps?: number, features?: FfmpegFeatures, shiftMs?: number): string {
+export function videoFilter(
+  size: Size,
+  fps?: number,
+  features?: FfmpegFeatures,
+  shiftMs?: number,
+  keyframes?: boolean,
+): string {
   const filters = [
     ...(shiftMs ? [`setpts=PTS-${(shiftMs / 1000).toFixed(6)}/TB`] : []),
-    ...(fps === undefined ? [] : [`fps=${fps}`]),
+    ...(fps === undefined ? [] : [keyframes ? keyframeCap(fps) : `fps=${fps}`]),
     // Always an explicit size, even when it equals the source: a live stream may change
     // resolution mid-way, and the reader slices stdout into frames of exactly this size.
     // Bilinear: detectors do not need bicubic's sharpness, and it costs ~20% less CPU per frame.
+    // (fast_bilinear and area measured no cheaper at detector sizes: bench decode-modes.)
     `scale=${size.width}:${size.height}:flags=bilinear`,
     features?.showinfoChecksumOption ? 'showinfo=checksum=0' : 'showinfo',
   ];
   return filters.join(',');
+}
+
+/**
+ * At most `fps` keyframes a second: a keyframe passes when it is at least 3/4 of a slot after the
+ * last one that passed (keyframes exactly one slot apart all pass despite timestamp jitter).
+ */
+function keyframeCap(fps: number): string {
+  const minGap = (0.75 / fps).toFixed(6);
+  return `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${minGap})'`;
 }
 
 /** What one raw-video output needs. */
@@ -138,6 +156,18 @@ export interface VideoOutputOptions {
   readonly durationMs?: number;
   /** Subtract this from the PTS before `fps` (see videoFilter). */
   readonly shiftMs?: number;
+  /** The decoder outputs keyframes only (DecoderSkip frame 'nokey'): `fps` is a cap, not a grid. */
+  readonly keyframes?: boolean;
+}
+
+/**
+ * Decoder shortcuts (AVCodecContext options, video decoders only):
+ * - frame 'noref': non-reference frames are not decoded; 'nokey': only keyframes are;
+ * - loopFilter 'noref': no deblocking on non-reference frames (nothing refers to their pixels).
+ */
+export interface DecoderSkip {
+  readonly frame?: 'noref' | 'nokey';
+  readonly loopFilter?: 'noref';
 }
 
 /** What the whole input side needs (shared by every output of one ffmpeg). */
@@ -145,6 +175,8 @@ export interface InputArgsOptions {
   readonly realtime?: boolean;
   /** Decoder threads (default: ffmpeg's choice, all cores). */
   readonly threads?: number;
+  /** What the video decoder may skip (default: nothing). */
+  readonly skip?: DecoderSkip;
   /**
    * Keep the container's timestamps (-copyts). Without it ffmpeg shifts timestamps by a start
    * time that depends on which streams are mapped (a video-only run of an MPEG-TS starts at the
@@ -161,19 +193,30 @@ export function videoArgs(src: ArgSource, features: FfmpegFeatures, opts: VideoA
   return {
     inputOptions: [
       ...ffmpegInputOptions(src, features, opts.realtime === true, opts.copyTimestamps === true),
-      // Before -i, so it sets the decoder's threads.
-      ...(opts.threads ? ['-threads', String(opts.threads)] : []),
+      ...decoderOptions(opts),
     ],
     input: src.input,
     outputOptions: videoOutputOptions(features, opts),
   };
 }
 
+/**
+ * Before -i, so they set the decoder's options. The skips name the video stream (`:v`): the same
+ * input may feed an audio decoder, which has no such options.
+ */
+function decoderOptions(opts: InputArgsOptions): string[] {
+  return [
+    ...(opts.threads ? ['-threads', String(opts.threads)] : []),
+    ...(opts.skip?.frame ? ['-skip_frame:v', opts.skip.frame] : []),
+    ...(opts.skip?.loopFilter ? ['-skip_loop_filter:v', opts.skip.loopFilter] : []),
+  ];
+}
+
 /** The part of the command line that turns the mapped video stream into raw frames. */
 function videoOutputOptions(features: FfmpegFeatures, opts: VideoOutputOptions): string[] {
   return [
     ...['-map', `0:${opts.streamIndex}`, '-an', '-sn', '-dn'],
-    ...['-vf', videoFilter(opts.size, opts.fps, features, opts.shiftMs)],
+    ...['-vf', videoFilter(opts.size, opts.fps, features, opts.shiftMs, opts.keyframes)],
     // rawvideo has no timestamps, so ffmpeg would default to constant-frame-rate output and
     // duplicate/drop frames; passthrough keeps one output frame per showinfo line.
     ...(features.fpsMode ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough']),
@@ -259,7 +302,7 @@ export function avArgs(src: ArgSource, features: FfmpegFeatures, opts: AvArgsOpt
   return {
     inputOptions: [
       ...ffmpegInputOptions(src, features, opts.realtime === true, opts.copyTimestamps === true),
-      ...(opts.threads ? ['-threads', String(opts.threads)] : []),
+      ...decoderOptions(opts),
     ],
     input: src.input,
     outputs,

@@ -3,7 +3,8 @@ import { BoundedQueue } from '../bounded-queue.ts';
 import { IngestError, isIngestError } from '../errors.ts';
 import { abortedError } from '../failure.ts';
 import { redactText } from '../source.ts';
-import type { AudioChunk, Frame, MediaInfo, SourceRef } from '../types.ts';
+import type { AudioChunk, DecodeMode, Frame, MediaInfo, SourceRef } from '../types.ts';
+import { resolveDecodeMode } from '../decode-mode.ts';
 import { samplesToMs } from '../audio-clock.ts';
 import { backoffDelay, isRetryable, shouldResetFailures } from './backoff.ts';
 import { Connection } from './connection.ts';
@@ -57,6 +58,7 @@ class Live implements LiveSource {
   private readonly loop: Promise<void>;
   private connection: Connection | undefined;
   private mediaInfo: MediaInfo | null = null;
+  private decodeMode: DecodeMode | null = null;
   private attempts = 0;
   private reconnects = 0;
   private gaps = 0;
@@ -118,6 +120,7 @@ class Live implements LiveSource {
       audioChunksDropped:
         (this.audioQueue?.dropped ?? 0) + this.audioDroppedEarlier + (this.connection?.audioDropped ?? 0),
       lastAudioAt: this.lastAudioAt,
+      decode: this.decodeMode,
     };
   }
 
@@ -201,6 +204,15 @@ class Live implements LiveSource {
   private readonly hooks: ConnectionHooks = {
     onOpen: (info) => {
       this.mediaInfo = info;
+      // The same resolution decodeVideo made for this connection (it depends on the probed rate).
+      const { fps, decode } = this.config.decode;
+      this.decodeMode = info.video
+        ? resolveDecodeMode(decode, {
+            paced: this.src.live || info.durationMs === null,
+            fps,
+            sourceFps: info.video.fps,
+          })
+        : null;
     },
     onLive: () => this.setState('live'),
     onStall: (error) => this.setState('stalled', error),

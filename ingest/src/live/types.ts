@@ -1,5 +1,5 @@
 import type { IngestErrorCode } from '../errors.ts';
-import type { AudioChunk, Frame, MediaInfo, PixelFormat } from '../types.ts';
+import type { AudioChunk, DecodeMode, Frame, MediaInfo, PixelFormat } from '../types.ts';
 import type { BackoffPolicy } from './backoff.ts';
 
 /**
@@ -69,6 +69,11 @@ export interface LiveStats {
   readonly audioChunksDropped: number;
   /** Wall-clock ms when the last audio chunk arrived from ffmpeg; null before the first. */
   readonly lastAudioAt: number | null;
+  /**
+   * How the current (or last) connection decodes video; null before the first probe. With
+   * 'keyframes' frames come at the source's keyframe rate (at most `fps`), not at `fps`.
+   */
+  readonly decode: DecodeMode | null;
 }
 
 /** The `audio` option of a live source. */
@@ -100,11 +105,16 @@ export interface LiveSourceOptions {
   readonly pixelFormat?: PixelFormat;
   /** Decoder threads (see DecodeVideoOptions.threads). */
   readonly threads?: number;
+  /**
+   * How much of the stream to decode (see DecodeMode). Default: 'fast' when `fps` is at most half
+   * the stream's frame rate, else 'full'. 'keyframes' raises the default stall timeout to 20 s.
+   */
+  readonly decode?: DecodeMode;
   /** Frames buffered for a slow consumer before the oldest is dropped and counted (default 8). */
   readonly highWaterMark?: number;
   /**
    * No frame for this long while live: 'stalled', and the connection is cut. Default 5000 ms;
-   * 20 000 ms for HLS, which delivers whole segments in bursts.
+   * 20 000 ms for HLS, which delivers whole segments in bursts, and for 'keyframes' decoding.
    */
   readonly stallTimeoutMs?: number;
   /** An attempt without a first frame after this long is cut and retried (default 30 000 ms). */
