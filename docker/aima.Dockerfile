@@ -53,5 +53,5 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.AIMA_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # tini as PID 1: SIGTERM reaches aima (which flushes results and stops ffmpeg children), and
 # exited ffmpeg processes are reaped. (So compose needs no `init: true`.)
-ENTRYPOINT ["tini", "--", "node", "/app/bin/aima"]
+ENTRYPOINT ["tini", "--", "node", "--initial-old-space-size=128", "/app/bin/aima"]
 CMD ["serve"]

@@ -11,4 +11,4 @@ if [ "$#" -eq 1 ] && [ "$1" = worker ] && [ -z "${AIMA_SERVER_URL:-}" ]; then
   echo "aima: CLI_USAGE: set AIMA_SERVER_URL (and AIMA_JOIN_TOKEN to join the first time), or run: worker --server URL --token JOIN_TOKEN" >&2
   exit 2
 fi
-exec node "$(dirname "$0")/../bin/aima" "$@"
+exec node --initial-old-space-size=128 "$(dirname "$0")/../bin/aima" "$@"

@@ -6,6 +6,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const MODELS_DIR = process.env.AIMA_MODELS_DIR ?? path.resolve(ROOT, '../shared/models');
 export const MEDIA_DIR = process.env.AIMA_MEDIA_DIR ?? path.resolve(ROOT, '../shared/media');
 export const VTEST = path.join(MEDIA_DIR, 'video/vtest.mp4');
+/** The Node flags every way of starting aima passes (see bin/aima). */
+export const NODE_FLAGS = ['--initial-old-space-size=128'];
 
 export interface CliRun {
   readonly code: number;
@@ -20,7 +22,7 @@ export function aima(
   timeoutMs = 120_000,
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/aima'), ...args], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, path.join(ROOT, 'bin/aima'), ...args], {
       cwd: ROOT,
       env: { ...process.env, AIMA_MODELS_DIR: MODELS_DIR, AIMA_EP: 'cpu', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -55,18 +57,22 @@ process.once('exit', () => {
 
 /** Starts the real `aima serve` on a free port (CPU, offline, media roots at ../shared/media). */
 export function startServe(dataDir: string, env: Record<string, string> = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/aima'), 'serve', '--port', '0'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      AIMA_DATA_DIR: dataDir,
-      AIMA_MODELS_DIR: MODELS_DIR,
-      AIMA_EP: 'cpu',
-      AIMA_OFFLINE: '1',
-      AIMA_MEDIA_ROOTS: MEDIA_DIR,
-      ...env,
+  const child = spawn(
+    process.execPath,
+    [...NODE_FLAGS, path.join(ROOT, 'bin/aima'), 'serve', '--port', '0'],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        AIMA_DATA_DIR: dataDir,
+        AIMA_MODELS_DIR: MODELS_DIR,
+        AIMA_EP: 'cpu',
+        AIMA_OFFLINE: '1',
+        AIMA_MEDIA_ROOTS: MEDIA_DIR,
+        ...env,
+      },
     },
-  });
+  );
   serving.add(child);
   child.once('exit', () => serving.delete(child));
   let out = '';

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
-import { MODELS_DIR, ROOT } from './cli-helpers.ts';
+import { MODELS_DIR, NODE_FLAGS, ROOT } from './cli-helpers.ts';
 
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
 const COMPOSE = ['/usr/bin/docker-compose', '/usr/local/bin/docker-compose'].find((p) => existsSync(p));
@@ -278,6 +278,22 @@ describe('deployment files (static)', () => {
     // Rented instances start the image without arguments: the entry point builds the flags.
     expect(worker).toContain('ENTRYPOINT ["tini", "--", "/app/docker/worker-entrypoint.sh"]');
     expect((await stat(path.join(ROOT, 'docker/worker-entrypoint.sh'))).mode & 0o111).not.toBe(0);
+    // Every way aima starts gives V8 the old-generation size the capacity work measured (bin/aima).
+    for (const flag of NODE_FLAGS) {
+      expect(aima).toContain(`"node", "${flag}", "/app/bin/aima"`);
+      expect(await readFile(path.join(ROOT, 'docker/worker-entrypoint.sh'), 'utf8')).toContain(
+        `exec node ${flag} `,
+      );
+      expect((await readFile(path.join(ROOT, 'bin/aima'), 'utf8')).split('\n')[0]).toBe(
+        `#!/usr/bin/env -S node ${flag}`,
+      );
+      const scripts = (
+        JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as {
+          scripts: Record<string, string>;
+        }
+      ).scripts;
+      for (const name of ['start', 'aima', 'analyze', 'bench']) expect(scripts[name]).toContain(flag);
+    }
   });
 
   it('.dockerignore keeps secrets, data and dependencies out of the build context', async () => {
