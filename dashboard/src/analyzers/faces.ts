@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Frame } from '@aima/ingest';
-import type { AnalysisEvent, AnalyzerDefinition } from '@aima/inference';
+import { profileOf, type AnalysisEvent, type AnalyzerDefinition } from '@aima/inference';
 import type { Store } from '@aima/storage';
 import { createFaceStage, type FaceDeps } from '../jobs/face-stage.ts';
 import type { LiveFace } from '../protocol.ts';
@@ -15,10 +15,29 @@ export const FacesConfig = z
   .object({
     /** Image folders: every face is its own appearance (no tracking across images). */
     still: z.boolean().default(false),
+    /**
+     * Where faces are looked for: 'persons', in windows around detect's person boxes only (no
+     * person, no face search), a person whose face is known `knownRate` times a second; 'frame',
+     * the whole frame on every frame. Image folders always search whole images.
+     */
+    region: z.enum(['persons', 'frame']).default('persons'),
+    /** Looks per second at a person whose face is known (region 'persons'). */
+    knownRate: z.number().positive().max(1000).default(4),
+    /**
+     * Looks per second at a person whose face was found but is not known yet (region 'persons');
+     * absent: every frame. Lower is cheaper on faces that stay turned away or blurred, but may
+     * miss the one good frame that identifies someone (on the Hamilton clip, 15/s loses a person).
+     */
+    seenRate: z.number().positive().max(1000).optional(),
+    /** Good faces in its face track that make a person's face known (region 'persons'). */
+    knownAfter: z.number().int().min(1).max(1000).default(3),
   })
   .strict();
 
-/** Frames in the face models at once per source (their bookkeeping stays in order). */
+/**
+ * Frames in the face models at once per source (their bookkeeping stays in order). The face
+ * stage plans frame k after frame k − 3's bookkeeping: with 3 here, that never waits.
+ */
 const FACE_DEPTH = 3;
 
 /**
@@ -28,7 +47,7 @@ const FACE_DEPTH = 3;
  */
 export const facesAnalyzer: AnalyzerDefinition<z.infer<typeof FacesConfig>> = {
   id: 'faces',
-  version: '1',
+  version: '2',
   title: 'Faces and persons',
   description:
     'Face detection (YuNet/SCRFD), alignment, quality, embeddings; face tracks grouped into persons',
@@ -53,6 +72,11 @@ export const facesAnalyzer: AnalyzerDefinition<z.infer<typeof FacesConfig>> = {
     const stage = createFaceStage(ctx.service<Store>('store'), deps, {
       sourceId: ctx.sourceId,
       still: cfg.still,
+      region: cfg.region,
+      knownRate: cfg.knownRate,
+      seenRate: cfg.seenRate,
+      knownAfter: cfg.knownAfter,
+      profile: profileOf(ctx),
       onWrite,
       // Stored by the persons service; passed on (transient) to consumers such as speakers.
       onAppearance: (a) =>

@@ -99,6 +99,27 @@ export function alignFace(
       const y0 = Math.floor(sy);
       const wx = sx - x0;
       const wy = sy - y0;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
+        // All 4 neighbours inside (almost every pixel): the loop below unrolled, the same
+        // arithmetic in the same order, so the same bytes.
+        const w00 = (1 - wx) * (1 - wy);
+        const w01 = wx * (1 - wy);
+        const w10 = (1 - wx) * wy;
+        const w11 = wx * wy;
+        const i00 = (y0 * W + x0) * 3;
+        const i10 = i00 + W * 3;
+        out[o] =
+          src[i00 + r]! * w00 + src[i00 + 3 + r]! * w01 + src[i10 + r]! * w10 + src[i10 + 3 + r]! * w11 + 0.5;
+        out[o + 1] =
+          src[i00 + 1]! * w00 + src[i00 + 4]! * w01 + src[i10 + 1]! * w10 + src[i10 + 4]! * w11 + 0.5;
+        out[o + 2] =
+          src[i00 + bl]! * w00 +
+          src[i00 + 3 + bl]! * w01 +
+          src[i10 + bl]! * w10 +
+          src[i10 + 3 + bl]! * w11 +
+          0.5;
+        continue;
+      }
       // Each of the 4 neighbours contributes only when inside the image (constant-0 border).
       let c0 = 0;
       let c1 = 0;

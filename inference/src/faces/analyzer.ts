@@ -1,14 +1,16 @@
 import os from 'node:os';
 import type { DetectInput } from '../detect/detector.ts';
-import { letterboxInto } from '../detect/letterbox.ts';
+import { letterboxInto, letterboxTransform } from '../detect/letterbox.ts';
 import type { BoxXYXY } from '../detect/types.ts';
 import { InferenceError } from '../errors.ts';
 import type { ImageInputSpec, ModelSpec } from '../models/manifest.ts';
 import type { ExecutionProvider, TensorData } from '../ort/protocol.ts';
-import { createModelSession, type ModelSession } from '../ort/session.ts';
+import { createModelSession, type ModelSession, type RunResult } from '../ort/session.ts';
+import { modelCoreMs } from '../profile/session.ts';
 import { ALIGNED_SIZE, alignFace, cropToTensor } from './align.ts';
 import { decodeScrfd, decodeYunet, nmsFaces } from './decode.ts';
 import { assessQuality, type FaceQualityOptions } from './quality.ts';
+import { letterboxWindowInto, planWindows, type InputWindow } from './regions.ts';
 import type { Face, FaceCandidate, FaceQuality } from './types.ts';
 
 export interface FaceAnalyzerOptions {
@@ -40,6 +42,22 @@ export interface FaceTimings {
   readonly alignMs: number;
   /** Embedder runs (one batch for all good faces of the call) and normalisation. */
   readonly embedMs: number;
+  /** Core time of the detector and embedder runs (their worker threads' CPU, else run time). */
+  readonly modelCoreMs: number;
+  /** This thread's synchronous work: letterbox, decoding, alignment, quality, normalisation. */
+  readonly jsMs: number;
+  /** Detector runs (one per whole image, one per window where regions were given). */
+  readonly detectorRuns: number;
+}
+
+/**
+ * An image to find faces in. `regions` (source-frame pixels) says where faces can be: the
+ * detector then runs only on grid-aligned windows around them (the same input pixels the
+ * whole-image run would see there), or on the whole image when they cover most of it; an empty
+ * list means nowhere (no run). Absent: the whole image.
+ */
+export interface FaceInput extends DetectInput {
+  readonly regions?: readonly BoxXYXY[];
 }
 
 export interface FaceAnalysis {
@@ -55,14 +73,15 @@ export interface FaceAnalyzer {
   /** Embedding length. */
   readonly dim: number;
   readonly closed: boolean;
-  analyze(images: readonly DetectInput[], opts?: { readonly signal?: AbortSignal }): Promise<FaceAnalysis>;
+  analyze(images: readonly FaceInput[], opts?: { readonly signal?: AbortSignal }): Promise<FaceAnalysis>;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
 const DYNAMIC_EMBED_BATCH = 32;
-// Detector input sizes whose buffers are kept (a video has one; image folders bring many).
-const MAX_INPUT_SIZES = 4;
+// Detector input sizes whose buffers are kept (a video has one, plus its windows' sizes; image
+// folders bring many).
+const MAX_INPUT_SIZES = 12;
 
 /** Loads the detector (a pool of instances) and the embedder. MODEL_LOAD_FAILED if either fails. */
 export async function createFaceAnalyzer(opts: FaceAnalyzerOptions): Promise<FaceAnalyzer> {
@@ -147,20 +166,82 @@ export async function createFaceAnalyzer(opts: FaceAnalyzerOptions): Promise<Fac
   const pick = (): ModelSession => detectors.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
   let closing: Promise<void> | null = null;
 
-  const detectOne = async (img: DetectInput): Promise<{ cands: FaceCandidate[]; scale: number }> => {
-    const size = sizes.get(img.width, img.height);
-    const tensor = size.pool.take(1);
-    const t = letterboxInto(img, size.spec, tensor.data as Float32Array);
-    const result = await pick().run({ [size.spec.name]: tensor });
-    const back = result.feeds[size.spec.name];
-    if (back) size.pool.give(back);
-    const p = { inputWidth: size.spec.width, inputHeight: size.spec.height, scoreThreshold };
-    const raw = yunet ? decodeYunet(result.outputs, p) : decodeScrfd(Object.values(result.outputs), p);
-    // Top-left letterbox: input px = image px × scale, no padding offset.
-    return { cands: nmsFaces(raw, nmsIou, maxFaces), scale: t.scale };
+  // Per call: model core time and synchronous JS time, charged by the caller's profile.
+  interface Costs {
+    model: number;
+    js: number;
+    runs: number;
+  }
+  const timed = <T>(c: Costs, fn: () => T): T => {
+    const t0 = performance.now();
+    try {
+      return fn();
+    } finally {
+      c.js += performance.now() - t0;
+    }
+  };
+  const runDetector = async (
+    spec: ImageInputSpec,
+    pool: TensorPool,
+    fill: (data: Float32Array) => void,
+    c: Costs,
+  ): Promise<FaceCandidate[]> => {
+    const tensor = pool.take(1);
+    timed(c, () => fill(tensor.data as Float32Array));
+    const result: RunResult = await pick().run({ [spec.name]: tensor });
+    c.model += modelCoreMs(result);
+    c.runs++;
+    const back = result.feeds[spec.name];
+    if (back) pool.give(back);
+    const p = { inputWidth: spec.width, inputHeight: spec.height, scoreThreshold };
+    return timed(c, () =>
+      yunet ? decodeYunet(result.outputs, p) : decodeScrfd(Object.values(result.outputs), p),
+    );
   };
 
-  const embed = async (crops: readonly Uint8Array[]): Promise<Float32Array[]> => {
+  const detectOne = async (img: FaceInput, c: Costs): Promise<{ cands: FaceCandidate[]; scale: number }> => {
+    const size = sizes.get(img.width, img.height);
+    // Top-left letterbox: input px = image px × scale, no padding offset.
+    const { scale } = letterboxTransform(img.width, img.height, size.spec);
+    const windows = img.regions ? regionWindows(img, size.spec, scale) : 'full';
+    if (windows === 'full') {
+      const raw = await runDetector(size.spec, size.pool, (d) => letterboxInto(img, size.spec, d), c);
+      return { cands: timed(c, () => nmsFaces(raw, nmsIou, maxFaces)), scale };
+    }
+    const raw: FaceCandidate[] = [];
+    const found = await Promise.all(
+      windows.map((w) => {
+        const ws = sizes.exact(w.w, w.h);
+        return runDetector(ws.spec, ws.pool, (d) => letterboxWindowInto(img, size.spec, w, d), c);
+      }),
+    );
+    windows.forEach((w, i) => {
+      for (const f of found[i]!) {
+        f.x1 += w.x;
+        f.x2 += w.x;
+        f.y1 += w.y;
+        f.y2 += w.y;
+        for (let j = 0; j < 5; j++) {
+          f.landmarks[2 * j] = f.landmarks[2 * j]! + w.x;
+          f.landmarks[2 * j + 1] = f.landmarks[2 * j + 1]! + w.y;
+        }
+        raw.push(f);
+      }
+    });
+    // Windows do not overlap, but a face on the edge of two may be found in both.
+    return { cands: timed(c, () => nmsFaces(raw, nmsIou, maxFaces)), scale };
+  };
+
+  /** The detector windows for an image's regions, or 'full' (also where the input size is fixed). */
+  const regionWindows = (img: FaceInput, full: ImageInputSpec, scale: number): InputWindow[] | 'full' => {
+    if (sizes.fixed) return 'full';
+    const kx = (scale * img.width) / (img.sourceWidth ?? img.width);
+    const ky = (scale * img.height) / (img.sourceHeight ?? img.height);
+    const boxes = img.regions!.map((r): BoxXYXY => [r[0] * kx, r[1] * ky, r[2] * kx, r[3] * ky]);
+    return planWindows(boxes, full.width, full.height);
+  };
+
+  const embed = async (crops: readonly Uint8Array[], c: Costs): Promise<Float32Array[]> => {
     const out: Float32Array[] = [];
     for (let i = 0; i < crops.length; i += embMaxBatch) {
       const chunk = crops.slice(i, i + embMaxBatch);
@@ -168,15 +249,21 @@ export async function createFaceAnalyzer(opts: FaceAnalyzerOptions): Promise<Fac
       const n = embDynamic ? chunk.length : embMaxBatch;
       const tensor = embPool.take(n);
       const data = tensor.data as Float32Array;
-      chunk.forEach((c, k) => cropToTensor(c, embSpec, data, k * 3 * ALIGNED_SIZE * ALIGNED_SIZE));
+      timed(c, () =>
+        chunk.forEach((crop, k) => cropToTensor(crop, embSpec, data, k * 3 * ALIGNED_SIZE * ALIGNED_SIZE)),
+      );
       const result = await embedder.run({ [embSpec.name]: tensor });
+      c.model += modelCoreMs(result);
       const back = result.feeds[embSpec.name];
       if (back) embPool.give(back);
       const o = result.outputs[embOut.name];
       if (!o || !(o.data instanceof Float32Array) || o.data.length < chunk.length * embDim)
         throw new InferenceError('MODEL_BAD_OUTPUT', `model ${emb.id}: no float embedding output`);
-      for (let k = 0; k < chunk.length; k++)
-        out.push(l2Normalise(o.data.slice(k * embDim, (k + 1) * embDim)));
+      const vectors = o.data;
+      timed(c, () => {
+        for (let k = 0; k < chunk.length; k++)
+          out.push(l2Normalise(vectors.slice(k * embDim, (k + 1) * embDim)));
+      });
     }
     return out;
   };
@@ -197,7 +284,8 @@ export async function createFaceAnalyzer(opts: FaceAnalyzerOptions): Promise<Fac
       if (closing) throw new InferenceError('INFER_CLOSED', `face analyzer (${det.id}) is closed`);
       o.signal?.throwIfAborted();
       const t0 = performance.now();
-      const detected = await Promise.all(images.map(detectOne));
+      const c: Costs = { model: 0, js: 0, runs: 0 };
+      const detected = await Promise.all(images.map((img) => detectOne(img, c)));
       const t1 = performance.now();
       o.signal?.throwIfAborted();
       const pending: Array<{ face: MutableFace; crop: Uint8Array }> = [];
@@ -233,13 +321,27 @@ export async function createFaceAnalyzer(opts: FaceAnalyzerOptions): Promise<Fac
         });
       });
       const t2 = performance.now();
+      c.js += t2 - t1;
       if (pending.length > 0) {
         o.signal?.throwIfAborted();
-        const vectors = await embed(pending.map((p) => p.crop));
+        const vectors = await embed(
+          pending.map((p) => p.crop),
+          c,
+        );
         pending.forEach((p, k) => (p.face.embedding = vectors[k]!));
       }
       const t3 = performance.now();
-      return { faces, timings: { detectMs: t1 - t0, alignMs: t2 - t1, embedMs: t3 - t2 } };
+      return {
+        faces,
+        timings: {
+          detectMs: t1 - t0,
+          alignMs: t2 - t1,
+          embedMs: t3 - t2,
+          modelCoreMs: c.model,
+          jsMs: c.js,
+          detectorRuns: c.runs,
+        },
+      };
     },
     close,
     [Symbol.asyncDispose]: close,
@@ -329,36 +431,50 @@ function createInputSizes(
   maxSide: number,
   fixedSide: number | null,
   spares: number,
-): { get(w: number, h: number): InputSize } {
+): InputSizes {
   const cache = new Map<string, InputSize>();
+  const exact = (W: number, H: number): InputSize => {
+    const key = `${W}x${H}`;
+    let size = cache.get(key);
+    if (size) {
+      cache.delete(key); // re-insert: Map order is the recency order
+    } else {
+      const spec: ImageInputSpec = {
+        ...base,
+        width: W,
+        height: H,
+        letterbox: { ...base.letterbox, align: 'top-left' },
+      };
+      size = {
+        spec,
+        // One spare per detector instance covers the runs in flight.
+        pool: createPool(
+          (n) => ({ type: 'float32', data: new Float32Array(n * 3 * W * H), dims: [n, 3, H, W] }),
+          spares,
+        ),
+      };
+      if (cache.size >= MAX_INPUT_SIZES) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(key, size);
+    return size;
+  };
   return {
+    fixed: fixedSide !== null,
     get(w, h) {
       const s = maxSide / Math.max(w, h);
       const W = fixedSide ?? Math.max(32, Math.ceil((w * s) / 32) * 32);
       const H = fixedSide ?? Math.max(32, Math.ceil((h * s) / 32) * 32);
-      const key = `${W}x${H}`;
-      let size = cache.get(key);
-      if (size) {
-        cache.delete(key); // re-insert: Map order is the recency order
-      } else {
-        const spec: ImageInputSpec = {
-          ...base,
-          width: W,
-          height: H,
-          letterbox: { ...base.letterbox, align: 'top-left' },
-        };
-        size = {
-          spec,
-          // One spare per detector instance covers the runs in flight.
-          pool: createPool(
-            (n) => ({ type: 'float32', data: new Float32Array(n * 3 * W * H), dims: [n, 3, H, W] }),
-            spares,
-          ),
-        };
-        if (cache.size >= MAX_INPUT_SIZES) cache.delete(cache.keys().next().value!);
-      }
-      cache.set(key, size);
-      return size;
+      return exact(W, H);
     },
+    exact,
   };
+}
+
+interface InputSizes {
+  /** The detector takes one input size only (no windows). */
+  readonly fixed: boolean;
+  /** The input for a whole w×h image. */
+  get(w: number, h: number): InputSize;
+  /** An input of exactly W×H (grid multiples): a window of a whole-image input. */
+  exact(W: number, H: number): InputSize;
 }

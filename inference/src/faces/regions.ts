@@ -1,0 +1,205 @@
+import type { RgbImage } from '../detect/letterbox.ts';
+import type { BoxXYXY } from '../detect/types.ts';
+import type { ImageInputSpec } from '../models/manifest.ts';
+
+/** A window of the whole-frame detector input, in its pixels: x, y, width, height (multiples of the grid). */
+export interface InputWindow {
+  readonly x: number;
+  readonly y: number;
+  readonly w: number;
+  readonly h: number;
+}
+
+/**
+ * Where a person's face can be, in the person box's own pixels: the box widened by a quarter of
+ * its width each side, from a quarter of its width above the top down to 80 % of its height.
+ * linkFacesToPersons only links faces centred in the upper half of the box; the margins keep a
+ * head that pokes out of a tight box (a raised chin, a box cut at the shoulders) whole.
+ */
+export function faceSearchRegion(person: BoxXYXY): BoxXYXY {
+  const [x1, y1, x2, y2] = person;
+  const w = x2 - x1;
+  const h = y2 - y1;
+  return [x1 - 0.25 * w, y1 - 0.25 * w, x2 + 0.25 * w, y1 + 0.8 * h];
+}
+
+export interface WindowPlanOptions {
+  /** Window sides and offsets are multiples of this (the detector's largest stride: 32). */
+  readonly grid?: number;
+  /** Smallest window side in input pixels (default 64). */
+  readonly minSide?: number;
+  /**
+   * When the windows would cover at least this share of the whole input, the whole input runs
+   * instead (one run is cheaper than several of nearly its size). Default 0.6.
+   */
+  readonly maxShare?: number;
+}
+
+/**
+ * The detector windows for some regions of a W×H (grid-multiple) input: each region snapped
+ * outwards to the grid (a window then sees exactly the pixels, and the same anchor cells, the
+ * whole-frame run would), clamped to the input, overlapping ones merged into their bounding box.
+ * 'full' when they would cover most of the input anyway; [] when no region lies inside it.
+ */
+export function planWindows(
+  regions: readonly BoxXYXY[],
+  W: number,
+  H: number,
+  opts: WindowPlanOptions = {},
+): InputWindow[] | 'full' {
+  const g = opts.grid ?? 32;
+  const minSide = Math.min(opts.minSide ?? 64, W, H);
+  const maxShare = opts.maxShare ?? 0.6;
+  let rects: Array<[number, number, number, number]> = [];
+  for (const [a, b, c, d] of regions) {
+    let x1 = Math.max(0, Math.floor(a / g) * g);
+    let y1 = Math.max(0, Math.floor(b / g) * g);
+    let x2 = Math.min(W, Math.ceil(c / g) * g);
+    let y2 = Math.min(H, Math.ceil(d / g) * g);
+    if (!(x2 > x1 && y2 > y1)) continue;
+    // Too small a window: grown around its centre (still on the grid, still inside).
+    if (x2 - x1 < minSide) [x1, x2] = grow(x1, x2, minSide, W, g);
+    if (y2 - y1 < minSide) [y1, y2] = grow(y1, y2, minSide, H, g);
+    rects.push([x1, y1, x2, y2]);
+  }
+  // Merge until no two overlap (a few persons per frame: quadratic is fine).
+  for (let merged = true; merged;) {
+    merged = false;
+    outer: for (let i = 0; i < rects.length; i++) {
+      for (let j = i + 1; j < rects.length; j++) {
+        const p = rects[i]!;
+        const q = rects[j]!;
+        if (p[0] < q[2] && q[0] < p[2] && p[1] < q[3] && q[1] < p[3]) {
+          rects[i] = [Math.min(p[0], q[0]), Math.min(p[1], q[1]), Math.max(p[2], q[2]), Math.max(p[3], q[3])];
+          rects = rects.filter((_, k) => k !== j);
+          merged = true;
+          break outer;
+        }
+      }
+    }
+  }
+  const area = rects.reduce((s, r) => s + (r[2] - r[0]) * (r[3] - r[1]), 0);
+  if (rects.length > 0 && area >= maxShare * W * H) return 'full';
+  return rects.map(([x1, y1, x2, y2]) => ({ x: x1, y: y1, w: x2 - x1, h: y2 - y1 }));
+}
+
+function grow(lo: number, hi: number, side: number, max: number, g: number): [number, number] {
+  const want = Math.ceil(side / g) * g;
+  let a = Math.max(0, Math.floor(((lo + hi) / 2 - want / 2) / g) * g);
+  const b = Math.min(max, a + want);
+  a = Math.max(0, b - want);
+  return [a, b];
+}
+
+/**
+ * Writes window `win` of what letterboxInto(img, full) would write for the whole image (top-left
+ * aligned, scaled to fit `full`) into `out` (NCHW float32, win.w × win.h): the same bilinear taps
+ * and normalisation, pad value outside the image. Only the window's pixels are computed.
+ */
+export function letterboxWindowInto(
+  img: RgbImage,
+  full: ImageInputSpec,
+  win: InputWindow,
+  out: Float32Array,
+): void {
+  const scale = Math.min(full.width / img.width, full.height / img.height);
+  const nw = Math.min(full.width, Math.round(img.width * scale));
+  const nh = Math.min(full.height, Math.round(img.height * scale));
+  const swap = (full.colorOrder === 'BGR') !== (img.bgr === true);
+  const s0 = swap ? 2 : 0;
+  const s2 = swap ? 0 : 2;
+  const lut = normalisationLut(full);
+  const plane = win.w * win.h;
+  const pad0 = lut[768]!;
+  const pad1 = lut[769]!;
+  const pad2 = lut[770]!;
+  const src = img.data;
+  const direct = nw === img.width && nh === img.height;
+  const sx = img.width / nw;
+  const sy = img.height / nh;
+  const maxX = img.width - 1;
+  const maxY = img.height - 1;
+  // Columns of the window inside the image, and their taps (the same on every row).
+  const xEnd = Math.max(0, Math.min(win.w, nw - win.x));
+  const x0s = new Int32Array(xEnd);
+  const x1s = new Int32Array(xEnd);
+  const wxs = new Float32Array(xEnd);
+  for (let x = 0; x < xEnd; x++) {
+    const X = win.x + x;
+    if (direct) {
+      x0s[x] = X * 3;
+      continue;
+    }
+    const fx = Math.min(Math.max((X + 0.5) * sx - 0.5, 0), maxX);
+    const xa = Math.floor(fx);
+    x0s[x] = xa * 3;
+    x1s[x] = Math.min(xa + 1, maxX) * 3;
+    wxs[x] = fx - xa;
+  }
+  for (let y = 0; y < win.h; y++) {
+    const Y = win.y + y;
+    const row = y * win.w;
+    if (Y >= nh) {
+      out.fill(pad0, row, row + win.w);
+      out.fill(pad1, plane + row, plane + row + win.w);
+      out.fill(pad2, 2 * plane + row, 2 * plane + row + win.w);
+      continue;
+    }
+    if (xEnd < win.w) {
+      out.fill(pad0, row + xEnd, row + win.w);
+      out.fill(pad1, plane + row + xEnd, plane + row + win.w);
+      out.fill(pad2, 2 * plane + row + xEnd, 2 * plane + row + win.w);
+    }
+    if (direct) {
+      const r = Y * img.width * 3;
+      for (let x = 0; x < xEnd; x++) {
+        const si = r + x0s[x]!;
+        out[row + x] = lut[src[si + s0]!]!;
+        out[plane + row + x] = lut[256 + src[si + 1]!]!;
+        out[2 * plane + row + x] = lut[512 + src[si + s2]!]!;
+      }
+      continue;
+    }
+    const fy = Math.min(Math.max((Y + 0.5) * sy - 0.5, 0), maxY);
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(y0 + 1, maxY);
+    const wy = fy - y0;
+    const r0 = y0 * img.width * 3;
+    const r1 = y1 * img.width * 3;
+    const [m0, m1, m2] = full.mean;
+    const [d0, d1, d2] = full.std;
+    for (let x = 0; x < xEnd; x++) {
+      const a = r0 + x0s[x]!;
+      const b = r0 + x1s[x]!;
+      const c = r1 + x0s[x]!;
+      const d = r1 + x1s[x]!;
+      const wx = wxs[x]!;
+      const w00 = (1 - wx) * (1 - wy);
+      const w01 = wx * (1 - wy);
+      const w10 = (1 - wx) * wy;
+      const w11 = wx * wy;
+      const v0 = src[a + s0]! * w00 + src[b + s0]! * w01 + src[c + s0]! * w10 + src[d + s0]! * w11;
+      const v1 = src[a + 1]! * w00 + src[b + 1]! * w01 + src[c + 1]! * w10 + src[d + 1]! * w11;
+      const v2 = src[a + s2]! * w00 + src[b + s2]! * w01 + src[c + s2]! * w10 + src[d + s2]! * w11;
+      out[row + x] = (v0 - m0) / d0;
+      out[plane + row + x] = (v1 - m1) / d1;
+      out[2 * plane + row + x] = (v2 - m2) / d2;
+    }
+  }
+}
+
+const luts = new WeakMap<ImageInputSpec, Float32Array>();
+
+/** 3×256 normalised values (model channel order) plus the 3 normalised pad values (as letterbox.ts). */
+function normalisationLut(spec: ImageInputSpec): Float32Array {
+  let lut = luts.get(spec);
+  if (!lut) {
+    lut = new Float32Array(771);
+    for (let c = 0; c < 3; c++) {
+      for (let v = 0; v < 256; v++) lut[c * 256 + v] = (v - spec.mean[c]!) / spec.std[c]!;
+      lut[768 + c] = (spec.letterbox.pad - spec.mean[c]!) / spec.std[c]!;
+    }
+    luts.set(spec, lut);
+  }
+  return lut;
+}
