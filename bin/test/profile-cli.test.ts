@@ -24,7 +24,7 @@ describe('aima analyze --profile', () => {
         'analyze',
         VTEST,
         '--duration',
-        '4',
+        '10',
         '--fps',
         '5',
         '--analyzers',
@@ -43,12 +43,15 @@ describe('aima analyze --profile', () => {
     const p = s.profile;
     expect(p.frames).toBe(s.frames);
     const row = (name: string): Row | undefined => p.stages.find((x) => x.stage === name);
-    // The spine's stages, each with some cost; the model is the biggest of them.
-    for (const name of ['decode', 'pre', 'model', 'post', 'tracking', 'shots']) {
-      expect(row(name)?.perFrameMs, name).toBeGreaterThan(0);
-    }
-    expect(row('model')!.perFrameMs).toBeGreaterThan(row('pre')!.perFrameMs);
-    expect(row('model')!.perFrameMs).toBeGreaterThan(row('post')!.perFrameMs);
+    // The model and ffmpeg always show; the JS stages are charged by the kernel's runtime
+    // accounting (thread-cpu.ts), which a short run may not tick inside a small stage: together
+    // they show. The model is the biggest stage of the spine.
+    expect(row('model')?.perFrameMs).toBeGreaterThan(0);
+    expect(row('decode')?.perFrameMs).toBeGreaterThan(0);
+    const js = ['pre', 'post', 'tracking', 'shots'].reduce((a, n) => a + (row(n)?.coreMs ?? 0), 0);
+    expect(js).toBeGreaterThan(0);
+    for (const x of p.stages)
+      if (x.stage !== 'other') expect(x.perFrameMs).toBeLessThanOrEqual(row('model')!.perFrameMs);
     expect(p.stages.at(-1)!.stage).toBe('other');
     const sum = p.stages.reduce((a, x) => a + x.coreMs, 0);
     expect(sum).toBeGreaterThanOrEqual(p.cpuMs * 0.999);

@@ -7,6 +7,9 @@ const buf = Buffer.alloc(128);
  * CPU time of the calling thread in ms (Linux schedstat, ns resolution), or wall time where the
  * OS cannot tell. Unlike wall time it does not grow while the thread waits for a core, so stages
  * measured with it stay right when more threads than cores are busy. Costs one small read.
+ * The kernel brings this total up to date at scheduler ticks and switches, not on every read: a
+ * section shorter than a tick is charged all of a tick or nothing, which is right on average
+ * (over a run of hundreds of frames) but not for one call.
  */
 export function threadCpuMs(): number {
   if (fd === undefined) {
