@@ -120,7 +120,7 @@ function columnTaps(
 const luts = new WeakMap<ImageInputSpec, Float32Array>();
 
 /** 3×256 normalised values (model channel order) plus the 3 normalised pad values, per spec. */
-function normalisationLut(spec: ImageInputSpec): Float32Array {
+export function normalisationLut(spec: ImageInputSpec): Float32Array {
   let lut = luts.get(spec);
   if (!lut) {
     lut = new Float32Array(771);

@@ -1,4 +1,4 @@
-import type { RgbImage } from '../detect/letterbox.ts';
+import { normalisationLut, type RgbImage } from '../detect/letterbox.ts';
 import type { BoxXYXY } from '../detect/types.ts';
 import type { ImageInputSpec } from '../models/manifest.ts';
 
@@ -186,20 +186,4 @@ export function letterboxWindowInto(
       out[2 * plane + row + x] = (v2 - m2) / d2;
     }
   }
-}
-
-const luts = new WeakMap<ImageInputSpec, Float32Array>();
-
-/** 3×256 normalised values (model channel order) plus the 3 normalised pad values (as letterbox.ts). */
-function normalisationLut(spec: ImageInputSpec): Float32Array {
-  let lut = luts.get(spec);
-  if (!lut) {
-    lut = new Float32Array(771);
-    for (let c = 0; c < 3; c++) {
-      for (let v = 0; v < 256; v++) lut[c * 256 + v] = (v - spec.mean[c]!) / spec.std[c]!;
-      lut[768 + c] = (spec.letterbox.pad - spec.mean[c]!) / spec.std[c]!;
-    }
-    luts.set(spec, lut);
-  }
-  return lut;
 }
