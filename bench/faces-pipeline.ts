@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSource } from '@aima/ingest';
 import { makeSourceId, openRuntime, runAnalysisJob } from '@aima/dashboard';
+import { formatProfile, type ProfileReport } from '@aima/inference';
 import { loadConfig } from '../bin/src/config.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,6 +25,7 @@ async function run(
   appearances: number;
   persons: number;
   shots: number;
+  profile: ProfileReport;
 }> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'aima-bench-faces-'));
   try {
@@ -41,6 +43,7 @@ async function run(
       analyzers: faces ? ['detect', 'shots', 'faces'] : ['detect'],
     });
     const source = parseSource(CLIP);
+    runtime.profile.reset();
     const s = await runAnalysisJob(runtime, {
       source,
       sourceId: makeSourceId(source),
@@ -55,6 +58,8 @@ async function run(
       appearances: s.faces?.appearances ?? 0,
       persons: s.faces?.persons.length ?? 0,
       shots: s.shots,
+      // Where the cores went in this run (core-ms per analysed frame, by stage).
+      profile: runtime.profile.report(),
     };
   } finally {
     await rm(dataDir, { recursive: true, force: true });
@@ -72,6 +77,7 @@ export async function benchFacesPipeline(): Promise<Record<string, unknown>> {
   const on = best(await run(true, fps), await run(true, fps));
   const frame = best(await run(true, fps, 'frame'), await run(true, fps, 'frame'));
   console.log(`pipeline, faces off: ${off.fps.toFixed(1)} fps (${off.frames} frames)`);
+  console.log(formatProfile(off.profile).replace(/^/gm, '    '));
   for (const [name, r] of [
     ['faces on (persons)', on],
     ['faces on (frame)', frame],
@@ -80,6 +86,7 @@ export async function benchFacesPipeline(): Promise<Record<string, unknown>> {
       `pipeline, ${name}: ${r.fps.toFixed(1)} fps (${r.faces} faces, ${r.appearances} appearances, ` +
         `${r.persons} persons, ${r.shots} shots) → on/off = ${(r.fps / off.fps).toFixed(2)}`,
     );
+    console.log(formatProfile(r.profile).replace(/^/gm, '    '));
   }
   return {
     clip: 'video/short_hamilton_clip.mp4',
