@@ -39,82 +39,118 @@ export function letterboxInto(
   const s0 = swap ? 2 : 0;
   const s2 = swap ? 0 : 2;
   const lut = normalisationLut(spec);
-  const l0 = lut.subarray(0, 256);
-  const l1 = lut.subarray(256, 512);
-  const l2 = lut.subarray(512, 768);
   const p0 = offset;
   const p1 = offset + plane;
   const p2 = offset + 2 * plane;
   fillPadding(out, spec, t, nw, nh, [p0, p1, p2], [lut[768]!, lut[769]!, lut[770]!]);
   const src = img.data;
+  const order: ChannelOrder = { s0, s2 };
   if (nw === img.width && nh === img.height) {
     for (let y = 0; y < nh; y++) {
-      let si = y * img.width * 3;
       const row = (y + t.padY) * W + t.padX;
-      for (let di = row, end = row + nw; di < end; di++, si += 3) {
-        out[p0 + di] = l0[src[si + s0]!]!;
-        out[p1 + di] = l1[src[si + 1]!]!;
-        out[p2 + di] = l2[src[si + s2]!]!;
-      }
+      directRow(src, y * img.width * 3, nw, lut, order, out, [p0 + row, p1 + row, p2 + row]);
     }
     return t;
   }
   const sx = img.width / nw;
   const sy = img.height / nh;
-  const maxX = img.width - 1;
-  const maxY = img.height - 1;
-  const [m0, m1, m2] = spec.mean;
-  const [d0, d1, d2] = spec.std;
-  // Bilinear resize. The column taps are the same on every row: computed once. No closures in the
-  // pixel loop (a function created per pixel costs more than the arithmetic).
-  const { x0s, x1s, wxs } = columnTaps(nw, sx, maxX);
+  // Bilinear resize. The column taps are the same on every row: computed once.
+  const taps = columnTaps(nw, sx, img.width - 1);
   for (let y = 0; y < nh; y++) {
-    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), maxY);
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, maxY);
-    const wy = fy - y0;
-    const r0 = y0 * img.width * 3;
-    const r1 = y1 * img.width * 3;
     const row = (y + t.padY) * W + t.padX;
-    for (let x = 0; x < nw; x++) {
-      const a = r0 + x0s[x]!;
-      const b = r0 + x1s[x]!;
-      const c = r1 + x0s[x]!;
-      const d = r1 + x1s[x]!;
-      const wx = wxs[x]!;
-      const w00 = (1 - wx) * (1 - wy);
-      const w01 = wx * (1 - wy);
-      const w10 = (1 - wx) * wy;
-      const w11 = wx * wy;
-      const di = row + x;
-      const v0 = src[a + s0]! * w00 + src[b + s0]! * w01 + src[c + s0]! * w10 + src[d + s0]! * w11;
-      const v1 = src[a + 1]! * w00 + src[b + 1]! * w01 + src[c + 1]! * w10 + src[d + 1]! * w11;
-      const v2 = src[a + s2]! * w00 + src[b + s2]! * w01 + src[c + s2]! * w10 + src[d + s2]! * w11;
-      out[p0 + di] = (v0 - m0) / d0;
-      out[p1 + di] = (v1 - m1) / d1;
-      out[p2 + di] = (v2 - m2) / d2;
-    }
+    bilinearRow(img, y, sy, taps, nw, spec, order, out, [p0 + row, p1 + row, p2 + row]);
   }
   return t;
 }
 
+/** Which source byte each model channel 0 and 2 reads (channel 1 is always byte 1). */
+export interface ChannelOrder {
+  readonly s0: number;
+  readonly s2: number;
+}
+
 /** Byte offsets of the two source columns each output column blends, and the blend weight. */
-function columnTaps(
-  nw: number,
-  sx: number,
-  maxX: number,
-): { x0s: Int32Array; x1s: Int32Array; wxs: Float32Array } {
-  const x0s = new Int32Array(nw);
-  const x1s = new Int32Array(nw);
-  const wxs = new Float32Array(nw);
-  for (let x = 0; x < nw; x++) {
-    const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), maxX);
+export interface ColumnTaps {
+  readonly x0s: Int32Array;
+  readonly x1s: Int32Array;
+  readonly wxs: Float32Array;
+}
+
+/** Taps of output columns first … first + n − 1 of a resize by `sx` (source columns 0 … maxX). */
+export function columnTaps(n: number, sx: number, maxX: number, first = 0): ColumnTaps {
+  const x0s = new Int32Array(n);
+  const x1s = new Int32Array(n);
+  const wxs = new Float32Array(n);
+  for (let x = 0; x < n; x++) {
+    const fx = Math.min(Math.max((first + x + 0.5) * sx - 0.5, 0), maxX);
     const x0 = Math.floor(fx);
     x0s[x] = x0 * 3;
     x1s[x] = Math.min(x0 + 1, maxX) * 3;
     wxs[x] = fx - x0;
   }
   return { x0s, x1s, wxs };
+}
+
+/**
+ * n pixels of one unscaled source row from byte `si`, normalised through the table, written at
+ * out[o[c] + x] for model channel c. No closures in the pixel loops here: a function created per
+ * pixel costs more than the arithmetic.
+ */
+export function directRow(
+  src: Uint8Array,
+  si: number,
+  n: number,
+  lut: Float32Array,
+  { s0, s2 }: ChannelOrder,
+  out: Float32Array,
+  [o0, o1, o2]: readonly [number, number, number],
+): void {
+  for (let x = 0; x < n; x++, si += 3) {
+    out[o0 + x] = lut[src[si + s0]!]!;
+    out[o1 + x] = lut[256 + src[si + 1]!]!;
+    out[o2 + x] = lut[512 + src[si + s2]!]!;
+  }
+}
+
+/** n pixels of output row y of a bilinear resize (rows scaled by `sy`), normalised, as directRow. */
+export function bilinearRow(
+  img: RgbImage,
+  y: number,
+  sy: number,
+  { x0s, x1s, wxs }: ColumnTaps,
+  n: number,
+  spec: ImageInputSpec,
+  { s0, s2 }: ChannelOrder,
+  out: Float32Array,
+  [o0, o1, o2]: readonly [number, number, number],
+): void {
+  const src = img.data;
+  const maxY = img.height - 1;
+  const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), maxY);
+  const y0 = Math.floor(fy);
+  const y1 = Math.min(y0 + 1, maxY);
+  const wy = fy - y0;
+  const r0 = y0 * img.width * 3;
+  const r1 = y1 * img.width * 3;
+  const [m0, m1, m2] = spec.mean;
+  const [d0, d1, d2] = spec.std;
+  for (let x = 0; x < n; x++) {
+    const a = r0 + x0s[x]!;
+    const b = r0 + x1s[x]!;
+    const c = r1 + x0s[x]!;
+    const d = r1 + x1s[x]!;
+    const wx = wxs[x]!;
+    const w00 = (1 - wx) * (1 - wy);
+    const w01 = wx * (1 - wy);
+    const w10 = (1 - wx) * wy;
+    const w11 = wx * wy;
+    const v0 = src[a + s0]! * w00 + src[b + s0]! * w01 + src[c + s0]! * w10 + src[d + s0]! * w11;
+    const v1 = src[a + 1]! * w00 + src[b + 1]! * w01 + src[c + 1]! * w10 + src[d + 1]! * w11;
+    const v2 = src[a + s2]! * w00 + src[b + s2]! * w01 + src[c + s2]! * w10 + src[d + s2]! * w11;
+    out[o0 + x] = (v0 - m0) / d0;
+    out[o1 + x] = (v1 - m1) / d1;
+    out[o2 + x] = (v2 - m2) / d2;
+  }
 }
 
 const luts = new WeakMap<ImageInputSpec, Float32Array>();

@@ -1,4 +1,11 @@
-import { normalisationLut, type RgbImage } from '../detect/letterbox.ts';
+import {
+  bilinearRow,
+  columnTaps,
+  directRow,
+  normalisationLut,
+  type ChannelOrder,
+  type RgbImage,
+} from '../detect/letterbox.ts';
 import type { BoxXYXY } from '../detect/types.ts';
 import type { ImageInputSpec } from '../models/manifest.ts';
 
@@ -106,36 +113,17 @@ export function letterboxWindowInto(
   const nw = Math.min(full.width, Math.round(img.width * scale));
   const nh = Math.min(full.height, Math.round(img.height * scale));
   const swap = (full.colorOrder === 'BGR') !== (img.bgr === true);
-  const s0 = swap ? 2 : 0;
-  const s2 = swap ? 0 : 2;
+  const order: ChannelOrder = { s0: swap ? 2 : 0, s2: swap ? 0 : 2 };
   const lut = normalisationLut(full);
   const plane = win.w * win.h;
   const pad0 = lut[768]!;
   const pad1 = lut[769]!;
   const pad2 = lut[770]!;
-  const src = img.data;
   const direct = nw === img.width && nh === img.height;
-  const sx = img.width / nw;
   const sy = img.height / nh;
-  const maxX = img.width - 1;
-  const maxY = img.height - 1;
   // Columns of the window inside the image, and their taps (the same on every row).
   const xEnd = Math.max(0, Math.min(win.w, nw - win.x));
-  const x0s = new Int32Array(xEnd);
-  const x1s = new Int32Array(xEnd);
-  const wxs = new Float32Array(xEnd);
-  for (let x = 0; x < xEnd; x++) {
-    const X = win.x + x;
-    if (direct) {
-      x0s[x] = X * 3;
-      continue;
-    }
-    const fx = Math.min(Math.max((X + 0.5) * sx - 0.5, 0), maxX);
-    const xa = Math.floor(fx);
-    x0s[x] = xa * 3;
-    x1s[x] = Math.min(xa + 1, maxX) * 3;
-    wxs[x] = fx - xa;
-  }
+  const taps = direct ? null : columnTaps(xEnd, img.width / nw, img.width - 1, win.x);
   for (let y = 0; y < win.h; y++) {
     const Y = win.y + y;
     const row = y * win.w;
@@ -150,40 +138,8 @@ export function letterboxWindowInto(
       out.fill(pad1, plane + row + xEnd, plane + row + win.w);
       out.fill(pad2, 2 * plane + row + xEnd, 2 * plane + row + win.w);
     }
-    if (direct) {
-      const r = Y * img.width * 3;
-      for (let x = 0; x < xEnd; x++) {
-        const si = r + x0s[x]!;
-        out[row + x] = lut[src[si + s0]!]!;
-        out[plane + row + x] = lut[256 + src[si + 1]!]!;
-        out[2 * plane + row + x] = lut[512 + src[si + s2]!]!;
-      }
-      continue;
-    }
-    const fy = Math.min(Math.max((Y + 0.5) * sy - 0.5, 0), maxY);
-    const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, maxY);
-    const wy = fy - y0;
-    const r0 = y0 * img.width * 3;
-    const r1 = y1 * img.width * 3;
-    const [m0, m1, m2] = full.mean;
-    const [d0, d1, d2] = full.std;
-    for (let x = 0; x < xEnd; x++) {
-      const a = r0 + x0s[x]!;
-      const b = r0 + x1s[x]!;
-      const c = r1 + x0s[x]!;
-      const d = r1 + x1s[x]!;
-      const wx = wxs[x]!;
-      const w00 = (1 - wx) * (1 - wy);
-      const w01 = wx * (1 - wy);
-      const w10 = (1 - wx) * wy;
-      const w11 = wx * wy;
-      const v0 = src[a + s0]! * w00 + src[b + s0]! * w01 + src[c + s0]! * w10 + src[d + s0]! * w11;
-      const v1 = src[a + 1]! * w00 + src[b + 1]! * w01 + src[c + 1]! * w10 + src[d + 1]! * w11;
-      const v2 = src[a + s2]! * w00 + src[b + s2]! * w01 + src[c + s2]! * w10 + src[d + s2]! * w11;
-      out[row + x] = (v0 - m0) / d0;
-      out[plane + row + x] = (v1 - m1) / d1;
-      out[2 * plane + row + x] = (v2 - m2) / d2;
-    }
+    const o = [row, plane + row, 2 * plane + row] as const;
+    if (taps) bilinearRow(img, Y, sy, taps, xEnd, full, order, out, o);
+    else directRow(img.data, (Y * img.width + win.x) * 3, xEnd, lut, order, out, o);
   }
 }
