@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { threadCpuMs } from './thread-cpu.ts';
+import { procStat, threadCpuMs } from './thread-cpu.ts';
 import { ortWorkerTids } from '../ort/session.ts';
 
 /**
@@ -222,8 +222,6 @@ export function formatProfile(r: ProfileReport): string {
   return lines.join('\n') + '\n';
 }
 
-const TICK_MS = 10; // USER_HZ is 100 on every Linux ABI Node supports
-
 /** CPU (ms) of this process's threads by kind, from /proc (Linux; zeros elsewhere). */
 export interface ThreadCpu {
   /** The JS thread (tid = pid). */
@@ -247,20 +245,14 @@ function threadCpu(): ThreadCpu {
     return out;
   }
   for (const tid of tids) {
-    try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
-      const close = stat.lastIndexOf(')');
-      const f = stat.slice(close + 2).split(' ');
-      const ms = (Number(f[11]) + Number(f[12])) * TICK_MS;
-      const name = stat.slice(stat.indexOf('(') + 1, close);
-      if (Number(tid) === process.pid) out.js += ms;
-      else if (name.startsWith('libvips')) out.previews += ms;
-      else if (name !== 'node') out.native += ms;
-      else if (ortWorkerTids.has(Number(tid))) out.ortWorkers += ms;
-      else out.helpers += ms;
-    } catch {
-      // The thread ended between the listing and the read.
-    }
+    // null: the thread ended between the listing and the read.
+    const st = procStat(`/proc/self/task/${tid}/stat`);
+    if (!st) continue;
+    if (Number(tid) === process.pid) out.js += st.cpuMs;
+    else if (st.name.startsWith('libvips')) out.previews += st.cpuMs;
+    else if (st.name !== 'node') out.native += st.cpuMs;
+    else if (ortWorkerTids.has(Number(tid))) out.ortWorkers += st.cpuMs;
+    else out.helpers += st.cpuMs;
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { openSync, readSync } from 'node:fs';
+import { openSync, readFileSync, readSync } from 'node:fs';
 
 let fd: number | null | undefined;
 const buf = Buffer.alloc(128);
@@ -26,5 +26,26 @@ export function threadCpuMs(): number {
   } catch {
     fd = null;
     return performance.now();
+  }
+}
+
+const TICK_MS = 10; // USER_HZ is 100 on every Linux ABI Node supports
+
+/**
+ * A process's or thread's name and user + system CPU (ms) from its /proc stat file (`/proc/PID/stat`,
+ * `/proc/self/task/TID/stat`; readable while a process is an unreaped zombie), or null once it is
+ * gone or off Linux. 10 ms resolution.
+ */
+export function procStat(path: string): { readonly name: string; readonly cpuMs: number } | null {
+  try {
+    const stat = readFileSync(path, 'latin1');
+    const close = stat.lastIndexOf(')');
+    const f = stat.slice(close + 2).split(' ');
+    return {
+      name: stat.slice(stat.indexOf('(') + 1, close),
+      cpuMs: (Number(f[11]) + Number(f[12])) * TICK_MS,
+    };
+  } catch {
+    return null;
   }
 }

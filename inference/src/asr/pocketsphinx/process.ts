@@ -3,11 +3,11 @@
 // next to decoding. The samples go through a raw s16le temp file: Node's stdio pipes are sockets,
 // which the CLI cannot open as /dev/stdin. Output is bounded; abort kills the process.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InferenceError } from '../../errors.ts';
+import { procStat } from '../../profile/thread-cpu.ts';
 
 export const POCKETSPHINX_BINARY = '/usr/bin/pocketsphinx_continuous';
 
@@ -45,20 +45,6 @@ export function pocketsphinxArgs(infile: string, opts: PocketsphinxProcessOption
 export interface PocketsphinxOutput {
   readonly stdout: string;
   readonly cpuMs: number;
-}
-
-const TICK_MS = 10; // USER_HZ is 100 on every Linux ABI
-
-/** User + system CPU of a process from /proc (also readable while it is an unreaped zombie). */
-function procCpuMs(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * TICK_MS;
-  } catch {
-    return null;
-  }
 }
 
 /** Runs the CLI over one utterance and returns its stdout. */
@@ -120,7 +106,7 @@ export function createPocketsphinxRunner(opts: PocketsphinxProcessOptions = {}):
       // The CLI prints its result as it exits: the last sample is (nearly) its whole CPU.
       let cpuMs = 0;
       const sampleCpu = (): void => {
-        cpuMs = procCpuMs(child.pid) ?? cpuMs;
+        cpuMs = (child.pid === undefined ? null : procStat(`/proc/${child.pid}/stat`)?.cpuMs) ?? cpuMs;
       };
       child.stdout.on('end', sampleCpu);
       child.stdout.on('data', (b: Buffer) => {
