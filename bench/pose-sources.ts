@@ -6,63 +6,29 @@
 // People come from the real YOLOX-Nano + ByteTrack on vtest.mp4. Run: `npx tsx bench/pose-sources.ts`.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Frame } from '@aima/ingest';
-import {
-  analyzeFrames,
-  createDetector,
-  createModelRegistry,
-  createModelSession,
-  cropRgbInto,
-  MOVENET_SIZE,
-  selectPersons,
-  squareCrop,
-  type AnalysisEvent,
-} from '@aima/inference';
+import { MOVENET_SIZE } from '@aima/inference';
 import { ANALYZERS } from '@aima/dashboard';
-import { benchContext, decodeClip, median, MODELS_DIR, timeDetectEvents } from './safety-media.ts';
+import { benchContext, median, timeDetectEvents } from './safety-media.ts';
+import { MAX_PERSONS, poseSetup } from './safety-pose.ts';
 
 const CLIP = 'video/vtest.mp4';
-const W = 480;
-const H = 360;
-const FPS = 5;
 const SECONDS = Number(process.env.AIMA_BENCH_POSE_SECONDS ?? 8);
-const MAX_PERSONS = 6;
 const ROUNDS = 3;
 const SOURCES = [1, 2, 4];
 
 export async function benchPoseSources(): Promise<Record<string, unknown>> {
-  const registry = createModelRegistry({ modelsDir: MODELS_DIR });
-  const frames = await decodeClip(CLIP, { seconds: SECONDS, fps: FPS, width: W, height: H });
-  const events: AnalysisEvent[] = [];
-  {
-    await using detector = await createDetector({ model: await registry.resolve('yolox-nano') });
-    async function* feed(): AsyncGenerator<Frame> {
-      yield* frames;
-    }
-    for await (const e of analyzeFrames(feed(), { detector })) events.push(e);
-  }
-  const movenet = await registry.resolve('movenet-lightning');
-  await using session = await createModelSession(movenet.path, {
-    executionProvider: 'cpu',
-    intraOpThreads: 1,
-    label: 'movenet-lightning',
-  });
-  const inputName = session.inputs[0]!.name;
-  const crops = events.reduce(
-    (n, e) => n + (e.type === 'frame' ? selectPersons(e.frame.detections, MAX_PERSONS).length : 0),
-    0,
-  );
+  const {
+    frames,
+    events,
+    crops,
+    tensors: perFrame,
+    movenet,
+    session: shared,
+    inputName,
+  } = await poseSetup(SECONDS);
+  await using session = shared;
+  const tensors = perFrame.flat();
 
-  // The floor: every crop run back to back, all queued at once (the session never waits).
-  const tensors = events.flatMap((e) =>
-    e.type === 'frame'
-      ? selectPersons(e.frame.detections, MAX_PERSONS).map((p) => {
-          const data = new Uint8Array(MOVENET_SIZE * MOVENET_SIZE * 3);
-          cropRgbInto(frames[e.frame.seq]!, squareCrop(p.box), MOVENET_SIZE, MOVENET_SIZE, data);
-          return data;
-        })
-      : [],
-  );
   const bare = async (): Promise<{ wallMs: number; runMs: number }> => {
     const t0 = performance.now();
     const rs = await Promise.all(

@@ -16,6 +16,8 @@ import {
   selectPersons,
   squareCrop,
   type AnalysisEvent,
+  type ModelSession,
+  type ResolvedModel,
   type VideoInput,
 } from '@aima/inference';
 import { ANALYZERS } from '@aima/dashboard';
@@ -26,13 +28,33 @@ const W = 480;
 const H = 360;
 const FPS = 5;
 const SECONDS = Number(process.env.AIMA_BENCH_POSE_SECONDS ?? 12);
-const MAX_PERSONS = 6;
+/** Persons the pose analyzer crops per frame in these benches. */
+export const MAX_PERSONS = 6;
 const ROUNDS = 3;
 
-export async function benchPose(): Promise<Record<string, unknown>> {
+/** What both pose benches start from: tracked people on vtest and the shared MoveNet session. */
+export interface PoseSetup {
+  readonly frames: readonly VideoInput[];
+  readonly events: readonly AnalysisEvent[];
+  /** Each analysed frame with the persons the analyzer crops (at most MAX_PERSONS). */
+  readonly byFrame: ReadonlyArray<{
+    readonly seq: number;
+    readonly persons: ReturnType<typeof selectPersons>;
+  }>;
+  readonly crops: number;
+  /** The crops as uint8 MoveNet tensors, made before any clock starts, per frame. */
+  readonly tensors: readonly (readonly Uint8Array[])[];
+  readonly movenet: ResolvedModel;
+  /** The session every source shares; the caller disposes of it. */
+  readonly session: ModelSession;
+  readonly inputName: string;
+}
+
+/** Decodes `seconds` of vtest, tracks its people with the real detector, and opens MoveNet. */
+export async function poseSetup(seconds: number): Promise<PoseSetup> {
   const registry = createModelRegistry({ modelsDir: MODELS_DIR });
-  const frames = await decodeClip(CLIP, { seconds: SECONDS, fps: FPS, width: W, height: H });
-  // Tracked people per frame from the real detector (once; not part of either measurement).
+  const frames = await decodeClip(CLIP, { seconds, fps: FPS, width: W, height: H });
+  // Tracked people per frame from the real detector (once; not part of any measurement).
   const events: AnalysisEvent[] = [];
   {
     await using detector = await createDetector({ model: await registry.resolve('yolox-nano') });
@@ -42,26 +64,45 @@ export async function benchPose(): Promise<Record<string, unknown>> {
     for await (const e of analyzeFrames(feed(), { detector })) events.push(e);
   }
   const movenet = await registry.resolve('movenet-lightning');
-  await using session = await createModelSession(movenet.path, {
+  const session = await createModelSession(movenet.path, {
     executionProvider: 'cpu',
     intraOpThreads: 1,
     label: 'movenet-lightning',
   });
-  const video = (f: Frame): VideoInput => ({ ...f, sourceWidth: W, sourceHeight: H });
   const byFrame = events.flatMap((e) =>
-    e.type === 'frame' ? [{ e, persons: selectPersons(e.frame.detections, MAX_PERSONS) }] : [],
+    e.type === 'frame' ? [{ seq: e.frame.seq, persons: selectPersons(e.frame.detections, MAX_PERSONS) }] : [],
   );
-  const crops = byFrame.reduce((n, f) => n + f.persons.length, 0);
-
-  // The floor: the same crops, as uint8 tensors made before the clock starts.
-  const tensors = byFrame.map(({ e, persons }) =>
+  const tensors = byFrame.map(({ seq, persons }) =>
     persons.map((p) => {
       const data = new Uint8Array(MOVENET_SIZE * MOVENET_SIZE * 3);
-      cropRgbInto(video(frames[e.frame.seq]!), squareCrop(p.box), MOVENET_SIZE, MOVENET_SIZE, data);
+      cropRgbInto(frames[seq]!, squareCrop(p.box), MOVENET_SIZE, MOVENET_SIZE, data);
       return data;
     }),
   );
-  const inputName = session.inputs[0]!.name;
+  return {
+    frames,
+    events,
+    byFrame,
+    crops: byFrame.reduce((n, f) => n + f.persons.length, 0),
+    tensors,
+    movenet,
+    session,
+    inputName: session.inputs[0]!.name,
+  };
+}
+
+export async function benchPose(): Promise<Record<string, unknown>> {
+  const {
+    frames,
+    events,
+    byFrame,
+    crops,
+    tensors,
+    movenet,
+    session: shared,
+    inputName,
+  } = await poseSetup(SECONDS);
+  await using session = shared;
   const bare = async (): Promise<number> => {
     const t0 = performance.now();
     for (const list of tensors) {
@@ -90,7 +131,7 @@ export async function benchPose(): Promise<Record<string, unknown>> {
       },
     });
     const inst = await def.create(ctx, def.config.parse({ maxPersons: MAX_PERSONS }));
-    return timeDetectEvents(inst, events, (seq) => video(frames[seq]!));
+    return timeDetectEvents(inst, events, (seq) => frames[seq]!);
   };
 
   // Warm-up, then alternate the two paths; the median of each.
