@@ -12,12 +12,12 @@ import {
   buildServer,
   createKeyframes,
   createSourceManager,
-  openRuntime,
   recordingsRoot,
   UI_DIST_DIR,
 } from '@aima/dashboard';
 import { createModelSession, type TensorMap } from '@aima/inference';
 import { pct } from './report.ts';
+import { openObjectRuntime } from './object-runtime.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shared = process.env.AIMA_SHARED_DIR ?? path.resolve(root, '../shared');
@@ -54,17 +54,7 @@ export async function benchLiveLatency(): Promise<Record<string, unknown>> {
   }
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'aima-bench-live-'));
   const token = 'bench-token-0123456789abcdef';
-  const runtime = await openRuntime({
-    dataDir,
-    modelsDir,
-    executionProvider: 'cpu',
-    offline: true,
-    modelId: 'yolox-nano',
-    // The object pipeline alone, comparable with earlier runs: faces have their own bench (faces).
-    faces: { enabled: false },
-    // Video analyzers only (audio has its own bench): the same work as before analyzers were plugins.
-    analyzers: ['detect', 'shots'],
-  });
+  const runtime = await openObjectRuntime(dataDir, modelsDir);
   const floorMs = await bareRunMs(path.join(modelsDir, 'detector/yolox_nano.onnx'));
   const manager = createSourceManager({ runtime, dataDir });
   const app = await buildServer({

@@ -8,7 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSourceManager, openRuntime } from '@aima/dashboard';
+import { createSourceManager } from '@aima/dashboard';
+import { openObjectRuntime } from './object-runtime.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shared = process.env.AIMA_SHARED_DIR ?? path.resolve(root, '../shared');
@@ -39,17 +40,7 @@ function slope(xs: readonly number[], ys: readonly number[]): number {
 
 export async function benchSoak(): Promise<Record<string, unknown>> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'aima-bench-soak-'));
-  const runtime = await openRuntime({
-    dataDir,
-    modelsDir,
-    executionProvider: 'cpu',
-    offline: true,
-    modelId: 'yolox-nano',
-    // The object pipeline alone, comparable with earlier runs: faces have their own bench (faces).
-    faces: { enabled: false },
-    // Video analyzers only (audio has its own bench): the same work as before analyzers were plugins.
-    analyzers: ['detect', 'shots'],
-  });
+  const runtime = await openObjectRuntime(dataDir, modelsDir);
   const manager = createSourceManager({ runtime, dataDir, maxConcurrent: SOURCES });
   const samples: Array<{ min: number; rssMiB: number; fds: number; ffmpeg: number; running: number }> = [];
   let added = 0;

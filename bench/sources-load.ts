@@ -22,6 +22,7 @@ import { createModelSession, type ProfileReport, type TensorMap } from '@aima/in
 import { isDecodeMode } from '@aima/ingest';
 import { loadConfig } from '../bin/src/config.ts';
 import { pct } from './report.ts';
+import { openObjectRuntime } from './object-runtime.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shared = process.env.AIMA_SHARED_DIR ?? path.resolve(root, '../shared');
@@ -140,17 +141,7 @@ function profileLine(p: ProfileReport): string {
 
 async function openSet(set: LoadSet, dataDir: string): Promise<Runtime> {
   if (set === 'objects') {
-    return openRuntime({
-      dataDir,
-      modelsDir,
-      executionProvider: 'cpu',
-      offline: true,
-      modelId: 'yolox-nano',
-      // The object pipeline alone, comparable with earlier runs: faces have their own bench (faces).
-      faces: { enabled: false },
-      // Video analyzers only (audio has its own bench): the same work as before analyzers were plugins.
-      analyzers: ['detect', 'shots'],
-    });
+    return openObjectRuntime(dataDir, modelsDir);
   }
   // What `aima serve` runs when nobody chooses: the config's defaults (faces on, ...).
   const config = loadConfig({
